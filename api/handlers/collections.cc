@@ -1,0 +1,137 @@
+// Collection endpoints: create, list, info, exists, delete.
+#include "api/handlers/handler_util.h"
+#include "api/handlers/handlers.h"
+
+namespace sextant::api {
+
+namespace {
+
+Status ReadHnswConfig(JsonElement e, HnswConfig* hnsw) {
+  if (!e.is_object()) return FormatError("hnsw_config: expected an object");
+  if (auto v = Field(e, "m")) { ASSIGN_OR_RETURN(hnsw->m, ReadUint(*v, "hnsw_config.m")); }
+  if (auto v = Field(e, "ef_construct")) {
+    ASSIGN_OR_RETURN(hnsw->ef_construct, ReadUint(*v, "hnsw_config.ef_construct"));
+  }
+  if (auto v = Field(e, "full_scan_threshold")) {
+    ASSIGN_OR_RETURN(hnsw->full_scan_threshold, ReadUint(*v, "hnsw_config.full_scan_threshold"));
+  }
+  // Our extension: the default search beam width (Qdrant uses ef_construct).
+  if (auto v = Field(e, "ef")) { ASSIGN_OR_RETURN(hnsw->ef, ReadUint(*v, "hnsw_config.ef")); }
+  return Status::OK();
+}
+
+Result<CollectionConfig> ReadCreateCollection(JsonElement body) {
+  CollectionConfig config;
+  auto vectors = Field(body, "vectors");
+  if (!vectors) return FormatError("missing field `vectors`");
+  if (!vectors->is_object()) return FormatError("vectors: expected an object");
+  if (!Field(*vectors, "size")) {
+    return Status::InvalidArgument(
+        "Wrong input: named vectors are not supported yet; use {\"size\": N, \"distance\": …}");
+  }
+  ASSIGN_OR_RETURN(config.dim, ReadUint(*Field(*vectors, "size"), "vectors.size"));
+  auto distance = Field(*vectors, "distance");
+  if (!distance) return FormatError("missing field `vectors.distance`");
+  ASSIGN_OR_RETURN(std::string_view name, ReadString(*distance, "vectors.distance"));
+  auto metric = ParseMetric(name);
+  if (!metric) {
+    return FormatError("vectors.distance: unknown variant `" + std::string(name) +
+                       "`, expected one of `Cosine`, `Euclid`, `Dot`, `Manhattan`");
+  }
+  config.metric = *metric;
+  if (auto h = Field(*vectors, "hnsw_config")) RETURN_IF_ERROR(ReadHnswConfig(*h, &config.hnsw));
+  if (auto h = Field(body, "hnsw_config")) RETURN_IF_ERROR(ReadHnswConfig(*h, &config.hnsw));
+  if (auto o = Field(body, "optimizers_config")) {
+    if (!o->is_object()) return FormatError("optimizers_config: expected an object");
+    if (auto v = Field(*o, "indexing_threshold")) {
+      ASSIGN_OR_RETURN(config.optimizer.indexing_threshold_kb,
+                       ReadUint(*v, "optimizers_config.indexing_threshold"));
+    }
+    if (auto v = Field(*o, "max_segment_size")) {
+      ASSIGN_OR_RETURN(config.optimizer.max_segment_size_kb,
+                       ReadUint(*v, "optimizers_config.max_segment_size"));
+    }
+  }
+  if (auto v = Field(body, "on_disk_payload")) {
+    ASSIGN_OR_RETURN(config.on_disk_payload, ReadBool(*v, "on_disk_payload"));
+  }
+  RETURN_IF_ERROR(config.Validate().WithContext("Wrong input"));
+  return config;
+}
+
+void WriteCollectionInfo(JsonWriter& w, const CollectionInfo& info) {
+  const CollectionConfig& c = info.config;
+  w.BeginObject();
+  w.Key("status").String(info.status == CollectionInfo::Status::kGreen ? "green" : "yellow");
+  w.Key("optimizer_status").String("ok");
+  w.Key("warnings").BeginArray().EndArray();
+  w.Key("indexed_vectors_count").Uint(info.indexed_vectors_count);
+  w.Key("points_count").Uint(info.points_count);
+  w.Key("segments_count").Uint(info.segments_count);
+  w.Key("config").BeginObject();
+  w.Key("params").BeginObject();
+  w.Key("vectors").BeginObject().Key("size").Uint(c.dim).Key("distance").String(MetricName(c.metric)).EndObject();
+  w.Key("shard_number").Uint(1).Key("replication_factor").Uint(1);
+  w.Key("write_consistency_factor").Uint(1).Key("on_disk_payload").Bool(c.on_disk_payload);
+  w.EndObject();
+  w.Key("hnsw_config").BeginObject().Key("m").Uint(c.hnsw.m).Key("ef_construct").Uint(c.hnsw.ef_construct);
+  w.Key("full_scan_threshold").Uint(c.hnsw.full_scan_threshold).Key("ef").Uint(c.hnsw.ef).EndObject();
+  w.Key("optimizer_config").BeginObject();
+  w.Key("deleted_threshold").Double(0.2).Key("vacuum_min_vector_number").Uint(1000);
+  w.Key("default_segment_number").Uint(c.optimizer.default_segment_number);
+  w.Key("max_segment_size").Uint(c.optimizer.max_segment_size_kb);
+  w.Key("memmap_threshold").Null();
+  w.Key("indexing_threshold").Uint(c.optimizer.indexing_threshold_kb);
+  w.Key("flush_interval_sec").Uint(c.optimizer.flush_interval_sec);
+  w.Key("max_optimization_threads").Null();
+  w.EndObject();
+  w.Key("wal_config").BeginObject().Key("wal_capacity_mb").Uint(32).Key("wal_segments_ahead").Uint(0).EndObject();
+  w.Key("quantization_config").Null();
+  w.EndObject();
+  w.Key("payload_schema").BeginObject().EndObject();
+  w.EndObject();
+}
+
+}  // namespace
+
+void RegisterCollectionRoutes(Router& router, Database& db) {
+  router.Add("GET", "/collections", JsonHandler([&db](const HttpRequest&) -> Result<std::string> {
+    JsonWriter w;
+    w.BeginObject().Key("collections").BeginArray();
+    for (const auto& name : db.ListCollections()) w.BeginObject().Key("name").String(name).EndObject();
+    w.EndArray().EndObject();
+    return w.Take();
+  }));
+
+  router.Add("PUT", "/collections/{collection_name}",
+             JsonHandler([&db](const HttpRequest& req) -> Result<std::string> {
+               const std::string& name = req.PathParam("collection_name");
+               RETURN_IF_ERROR(Database::ValidateName(name).WithContext("Wrong input"));
+               ASSIGN_OR_RETURN(JsonElement body, ParseBody(req.body, /*empty_is_object=*/false));
+               ASSIGN_OR_RETURN(CollectionConfig config, ReadCreateCollection(body));
+               RETURN_IF_ERROR(db.CreateCollection(name, config));
+               return std::string("true");
+             }));
+
+  router.Add("GET", "/collections/{collection_name}",
+             JsonHandler([&db](const HttpRequest& req) -> Result<std::string> {
+               ASSIGN_OR_RETURN(auto c, db.GetCollection(req.PathParam("collection_name")));
+               JsonWriter w;
+               WriteCollectionInfo(w, c->Info());
+               return w.Take();
+             }));
+
+  router.Add("GET", "/collections/{collection_name}/exists",
+             JsonHandler([&db](const HttpRequest& req) -> Result<std::string> {
+               const bool exists = db.GetCollection(req.PathParam("collection_name")).ok();
+               return std::string(exists ? "{\"exists\":true}" : "{\"exists\":false}");
+             }));
+
+  router.Add("DELETE", "/collections/{collection_name}",
+             JsonHandler([&db](const HttpRequest& req) -> Result<std::string> {
+               ASSIGN_OR_RETURN(bool existed, db.DeleteCollection(req.PathParam("collection_name")));
+               return std::string(existed ? "true" : "false");
+             }));
+}
+
+}  // namespace sextant::api

@@ -1,0 +1,81 @@
+#include "api/handlers/handler_util.h"
+
+#include "api/error_mapping.h"
+
+namespace sextant::api {
+
+Handler JsonHandler(std::function<Result<std::string>(const HttpRequest&)> fn) {
+  return [fn = std::move(fn)](const HttpRequest& request) {
+    const auto start = std::chrono::steady_clock::now();
+    Result<std::string> result = fn(request);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!result.ok()) return ErrorResponse(result.status(), secs);
+    return OkResponse(*result, secs);
+  };
+}
+
+void WritePointId(JsonWriter& w, const PointId& id) {
+  if (id.is_num()) {
+    w.Uint(id.num());
+  } else {
+    w.String(id.ToString());
+  }
+}
+
+void WriteVector(JsonWriter& w, const std::vector<float>& v) {
+  w.BeginArray();
+  for (float x : v) w.Float(x);
+  w.EndArray();
+}
+
+void WriteScoredPoint(JsonWriter& w, const ScoredPoint& p, const PayloadSelector& payload) {
+  w.BeginObject();
+  w.Key("id");
+  WritePointId(w, p.id);
+  w.Key("version").Uint(p.version);
+  w.Key("score").Float(p.score);
+  if (payload.wanted() && p.payload) w.Key("payload").Raw(SelectPayload(*p.payload, payload));
+  if (p.vector) {
+    w.Key("vector");
+    WriteVector(w, *p.vector);
+  }
+  w.EndObject();
+}
+
+void WriteRecord(JsonWriter& w, const Record& r, const PayloadSelector& payload) {
+  w.BeginObject();
+  w.Key("id");
+  WritePointId(w, r.id);
+  if (payload.wanted() && r.payload) w.Key("payload").Raw(SelectPayload(*r.payload, payload));
+  if (r.vector) {
+    w.Key("vector");
+    WriteVector(w, *r.vector);
+  }
+  w.EndObject();
+}
+
+Result<bool> ReadWaitParam(const HttpRequest& request) {
+  auto wait = request.QueryParam("wait");
+  if (!wait) return false;
+  if (*wait == "true" || wait->empty()) return true;
+  if (*wait == "false") return false;
+  return Status::InvalidArgument("Format error in query string: wait must be true or false");
+}
+
+std::string UpdateResultJson(SeqNo seq, bool wait) {
+  JsonWriter w;
+  w.BeginObject().Key("operation_id").Uint(seq);
+  w.Key("status").String(wait ? "completed" : "acknowledged").EndObject();
+  return w.Take();
+}
+
+Status RejectFilter(JsonElement body) {
+  auto filter = Field(body, "filter");
+  if (!filter) return Status::OK();
+  if (!filter->is_object()) return FormatError("filter: expected an object");
+  if (AsObject(*filter).size() == 0) return Status::OK();  // {} matches all
+  return Status::InvalidArgument(
+      "Wrong input: payload filters are not supported by this version of sextant yet");
+}
+
+}  // namespace sextant::api

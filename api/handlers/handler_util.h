@@ -1,0 +1,37 @@
+// Shared pieces of the handlers: the JSON handler wrapper (timing, envelope,
+// error mapping) and writers for points and records.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "api/http_types.h"
+#include "api/json/json_reader.h"
+#include "api/json/json_writer.h"
+#include "api/router.h"
+#include "common/status.h"
+#include "core/point_types.h"
+
+namespace sextant::api {
+
+// Wraps a function returning the `result` JSON into a Handler that times it and
+// answers the envelope, or the error envelope through error_mapping.
+Handler JsonHandler(std::function<Result<std::string>(const HttpRequest&)> fn);
+
+// Writes a point id as Qdrant does: a number or a UUID string.
+void WritePointId(JsonWriter& w, const PointId& id);
+void WriteVector(JsonWriter& w, const std::vector<float>& v);
+void WriteScoredPoint(JsonWriter& w, const ScoredPoint& p, const PayloadSelector& payload);
+void WriteRecord(JsonWriter& w, const Record& r, const PayloadSelector& payload);
+
+// `wait` query parameter: true | false (default false, as Qdrant's server).
+Result<bool> ReadWaitParam(const HttpRequest& request);
+// {"operation_id": seq, "status": "completed" | "acknowledged"}
+std::string UpdateResultJson(SeqNo seq, bool wait);
+
+// Filters arrive with the metadata-filter issue; until then a non-empty filter
+// is refused rather than ignored (ignoring it would return wrong results).
+Status RejectFilter(JsonElement body);
+
+}  // namespace sextant::api

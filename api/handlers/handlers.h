@@ -1,0 +1,21 @@
+// Route registration, one function per handler file.
+#pragma once
+
+#include "api/router.h"
+#include "core/database.h"
+
+namespace sextant::api {
+
+// The Qdrant API version we are compatible with: what GET / reports as
+// "version", because that is what clients check (same major, minor ±1).
+inline constexpr const char* kQdrantApiVersion = "1.19.0";
+
+void RegisterServiceRoutes(Router& router, Database& db, const std::string& sextant_version);
+void RegisterCollectionRoutes(Router& router, Database& db);
+void RegisterPointRoutes(Router& router, Database& db);
+void RegisterSearchRoutes(Router& router, Database& db);
+
+// All of the above.
+void RegisterAllRoutes(Router& router, Database& db, const std::string& sextant_version);
+
+}  // namespace sextant::api

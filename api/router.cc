@@ -1,0 +1,79 @@
+#include "api/router.h"
+
+#include "api/error_mapping.h"
+
+#include <algorithm>
+
+namespace sextant::api {
+
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    size_t j = i;
+    while (j < path.size() && path[j] != '/') ++j;
+    if (j > i) parts.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return parts;
+}
+
+void Router::Add(const std::string& method, const std::string& pattern, Handler handler) {
+  routes_.push_back(Route{method, pattern, SplitPath(pattern), std::move(handler)});
+}
+
+namespace {
+
+bool Match(const std::vector<std::string>& pattern, const std::vector<std::string>& parts,
+           std::map<std::string, std::string>* params) {
+  if (pattern.size() != parts.size()) return false;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string& p = pattern[i];
+    if (p.size() >= 2 && p.front() == '{' && p.back() == '}') {
+      (*params)[p.substr(1, p.size() - 2)] = parts[i];
+    } else if (p != parts[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Literal segments beat captures: /points/scroll must not match /points/{id}.
+int Specificity(const std::vector<std::string>& pattern) {
+  int literal = 0;
+  for (const auto& p : pattern) literal += !(p.size() >= 2 && p.front() == '{');
+  return literal;
+}
+
+}  // namespace
+
+HttpResponse Router::Dispatch(HttpRequest& request) const {
+  const auto parts = SplitPath(request.path);
+  // The most specific matching pattern decides; only then does the method count
+  // (GET /points/scroll is a wrong method, not a point called "scroll").
+  int best_specificity = -1;
+  for (const Route& r : routes_) {
+    std::map<std::string, std::string> params;
+    if (Match(r.segments, parts, &params)) best_specificity = std::max(best_specificity, Specificity(r.segments));
+  }
+  if (best_specificity < 0) {
+    return ErrorResponse(404, "Not found: no route for " + request.method + " " + request.path);
+  }
+  for (const Route& r : routes_) {
+    std::map<std::string, std::string> params;
+    if (r.method != request.method || Specificity(r.segments) != best_specificity) continue;
+    if (!Match(r.segments, parts, &params)) continue;
+    request.path_params = std::move(params);
+    return r.handler(request);
+  }
+  return ErrorResponse(405, "Method " + request.method + " is not allowed for " + request.path);
+}
+
+std::vector<std::pair<std::string, std::string>> Router::Routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Route& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
+}  // namespace sextant::api

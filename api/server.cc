@@ -1,0 +1,308 @@
+// The only file that includes Boost.Beast / Asio. Shape after Beast's
+// advanced_server example: listener -> session -> handler, strand per session.
+#include "api/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/version.hpp>
+#include <thread>
+#include <vector>
+
+#include "api/error_mapping.h"
+
+namespace sextant::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string PercentDecode(std::string_view in, bool plus_is_space) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size() &&
+        HexDigit(in[i + 1]) >= 0 && HexDigit(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexDigit(in[i + 1]) * 16 + HexDigit(in[i + 2])));
+      i += 2;
+    } else if (plus_is_space && in[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return out;
+}
+
+HttpRequest ToHttpRequest(http::request<http::string_body>&& req) {
+  HttpRequest out;
+  out.method = std::string(req.method_string());
+  const std::string_view target(req.target().data(), req.target().size());
+  const size_t q = target.find('?');
+  out.path = PercentDecode(target.substr(0, q), false);
+  if (q != std::string_view::npos) {
+    std::string_view query = target.substr(q + 1);
+    while (!query.empty()) {
+      const size_t amp = query.find('&');
+      const std::string_view pair = query.substr(0, amp);
+      const size_t eq = pair.find('=');
+      if (!pair.empty()) {
+        out.query[PercentDecode(pair.substr(0, eq), true)] =
+            eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1), true);
+      }
+      query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    }
+  }
+  auto ct = req.find(http::field::content_type);
+  if (ct != req.end()) out.content_type = std::string(ct->value());
+  out.body = std::move(req.body());
+  return out;
+}
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(ServerOptions options, const Router& router)
+      : options_(std::move(options)),
+        router_(router),
+        ioc_(static_cast<int>(options_.io_threads)),
+        acceptor_(asio::make_strand(ioc_)),
+        signals_(ioc_, SIGINT, SIGTERM),
+        compute_(options_.compute_threads) {}
+
+  Status Start() {
+    beast::error_code ec;
+    auto address = asio::ip::make_address(options_.host, ec);
+    if (ec) return Status::InvalidArgument("bad host " + options_.host + ": " + ec.message());
+    tcp::endpoint endpoint(address, options_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Status::IOError("cannot listen on " + options_.host + ":" +
+                             std::to_string(options_.port) + ": " + ec.message());
+    }
+    port_ = acceptor_.local_endpoint().port();
+    signals_.async_wait([this](beast::error_code e, int sig) {
+      if (!e) {
+        spdlog::info("signal {}: shutting down", sig);
+        Stop();
+      }
+    });
+    DoAccept();
+    return Status::OK();
+  }
+
+  uint16_t port() const { return port_; }
+
+  void Run() {
+    std::vector<std::thread> threads;
+    for (size_t i = 1; i < options_.io_threads; ++i) threads.emplace_back([this] { ioc_.run(); });
+    ioc_.run();
+    for (auto& t : threads) t.join();
+    compute_.join();
+  }
+
+  void Stop() {
+    bool expected = false;
+    if (!stopping_.compare_exchange_strong(expected, true)) return;
+    asio::post(acceptor_.get_executor(), [this] {
+      beast::error_code ec;
+      acceptor_.close(ec);
+      signals_.cancel(ec);
+    });
+    // Wait for in-flight requests off the I/O threads, then stop the loop.
+    std::thread([this] {
+      const auto deadline = std::chrono::steady_clock::now() + options_.shutdown_grace;
+      while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      ioc_.stop();
+    }).detach();
+  }
+
+  // Runs the router on the compute pool; `done` is called there with the answer.
+  template <typename Done>
+  void Handle(HttpRequest request, Done done) {
+    asio::post(compute_, [this, request = std::move(request), done = std::move(done)]() mutable {
+      HttpResponse response;
+      try {
+        response = router_.Dispatch(request);
+      } catch (const std::exception& e) {
+        // Handlers return Status; a throw here is a bug, but the server survives it.
+        spdlog::error("handler threw: {}", e.what());
+        response = ErrorResponse(Status::Internal(e.what()));
+      }
+      done(std::move(response));
+    });
+  }
+
+  const ServerOptions& options() const { return options_; }
+  std::atomic<int>& in_flight() { return in_flight_; }
+  bool stopping() const { return stopping_.load(); }
+
+ private:
+  void DoAccept();
+
+  ServerOptions options_;
+  const Router& router_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  asio::signal_set signals_;
+  asio::thread_pool compute_;
+  uint16_t port_ = 0;
+  std::atomic<int> in_flight_{0};
+  std::atomic<bool> stopping_{false};
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, HttpServer::Impl& server)
+      : stream_(std::move(socket)), server_(server) {}
+
+  void Run() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+  }
+
+ private:
+  void DoRead() {
+    parser_.emplace();
+    parser_->body_limit(server_.options().body_limit);
+    stream_.expires_after(server_.options().idle_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              self->OnHeader(ec);
+                            });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    auto& req = parser_->get();
+    // Large uploads (curl) wait for "100 Continue" before sending the body.
+    if (req[http::field::expect] == "100-continue") {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
+      http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code e, size_t) {
+        if (e) return self->Close();
+        self->ReadBody();
+      });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    stream_.expires_after(server_.options().read_timeout);
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->OnReadError(ec);
+      self->OnRequest();
+    });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+      return Close();
+    }
+    if (ec == http::error::body_limit) {
+      return SendAndClose(ErrorResponse(413, "Payload error: request body exceeds the limit of " +
+                                                 std::to_string(server_.options().body_limit) + " bytes"));
+    }
+    // Anything else is a malformed request: answer 400 once, then close.
+    SendAndClose(ErrorResponse(400, "Bad request: " + ec.message()));
+  }
+
+  void OnRequest() {
+    http::request<http::string_body> req = parser_->release();
+    const unsigned version = req.version();
+    const bool keep_alive = req.keep_alive();
+    ++server_.in_flight();
+    server_.Handle(ToHttpRequest(std::move(req)),
+                   [self = shared_from_this(), version, keep_alive](HttpResponse response) {
+                     asio::post(self->stream_.get_executor(),
+                                [self, version, keep_alive, response = std::move(response)]() mutable {
+                                  self->Write(std::move(response), version, keep_alive && !self->server_.stopping());
+                                });
+                   });
+  }
+
+  void Write(HttpResponse response, unsigned version, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(response.status), version);
+    res->set(http::field::server, "sextant");
+    res->set(http::field::content_type, response.content_type);
+    res->keep_alive(keep_alive);
+    res->body() = std::move(response.body);
+    res->prepare_payload();
+    stream_.expires_after(server_.options().write_timeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+      --self->server_.in_flight();
+      if (ec || !res->keep_alive()) return self->Close();
+      self->DoRead();
+    });
+  }
+
+  void SendAndClose(HttpResponse response) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(response.status), 11);
+    res->set(http::field::server, "sextant");
+    res->set(http::field::content_type, response.content_type);
+    res->keep_alive(false);
+    res->body() = std::move(response.body);
+    res->prepare_payload();
+    stream_.expires_after(server_.options().write_timeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code, size_t) {
+      self->Close();
+    });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpServer::Impl& server_;
+};
+
+}  // namespace
+
+void HttpServer::Impl::DoAccept() {
+  acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec != asio::error::operation_aborted) spdlog::warn("accept: {}", ec.message());
+      if (!acceptor_.is_open()) return;
+    } else {
+      std::make_shared<Session>(std::move(socket), *this)->Run();
+    }
+    if (acceptor_.is_open()) DoAccept();
+  });
+}
+
+HttpServer::HttpServer(ServerOptions options, const Router& router)
+    : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+HttpServer::~HttpServer() = default;
+Status HttpServer::Start() { return impl_->Start(); }
+uint16_t HttpServer::port() const { return impl_->port(); }
+void HttpServer::Run() { impl_->Run(); }
+void HttpServer::Stop() { impl_->Stop(); }
+
+}  // namespace sextant::api

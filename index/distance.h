@@ -1,0 +1,36 @@
+// Distance kernels with runtime ISA dispatch.
+//
+// Each kernel exists as a scalar reference (distance.cc) and, where the CPU has
+// it, AVX2+FMA (distance_avx2.cc) and AVX-512 (distance_avx512.cc) versions. The
+// build never uses -march=native: the SIMD files get per-file flags (see the SIMD
+// FILE REGISTRY in index/CMakeLists.txt) and are only called after a CPUID check.
+// ActiveKernels() picks the best table once, after checking it against the
+// scalar reference on a known input, and never changes it afterwards.
+#pragma once
+
+#include <cstddef>
+
+namespace sextant {
+
+// REQUIRES: a and b point to `dim` floats each; no alignment requirement.
+using DistanceFn = float (*)(const float* a, const float* b, size_t dim);
+
+struct DistanceKernels {
+  DistanceFn l2_sqr;  // sum((a[i]-b[i])^2)
+  DistanceFn dot;     // sum(a[i]*b[i])
+  DistanceFn l1;      // sum(|a[i]-b[i]|)
+  const char* isa;    // "scalar", "avx2", "avx512"
+};
+
+// The scalar reference: plain loops, the oracle of every kernel test.
+const DistanceKernels& ScalarKernels();
+// nullptr when the running CPU lacks the ISA (or it was not compiled in).
+const DistanceKernels* Avx2Kernels();
+const DistanceKernels* Avx512Kernels();
+
+// The best table for this CPU, chosen on the first call (thread-safe). The
+// environment variable SEXTANT_ISA=scalar|avx2|avx512 caps the choice, for tests
+// and benchmarks; an ISA the CPU lacks falls back to the next lower one.
+const DistanceKernels& ActiveKernels();
+
+}  // namespace sextant

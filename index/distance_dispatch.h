@@ -1,0 +1,30 @@
+// Internal to the distance kernels: the per-ISA tables, each defined in a file
+// built with that ISA's flags (distance_avx2.cc, distance_avx512.cc).
+//
+// The tables are plain constant-initialised data, so merely linking them runs no
+// SIMD instruction. Only distance.cc may name them, and only after its CPUID
+// check; everything else goes through Avx2Kernels()/Avx512Kernels() or
+// ActiveKernels() (index/distance.h).
+#pragma once
+
+#include "index/distance.h"
+
+// The SIMD files exist only for x86. Elsewhere distance.cc does not reference
+// the tables and Avx2Kernels()/Avx512Kernels() return nullptr.
+#if defined(__x86_64__) || defined(__i386__)
+#define SEXTANT_DISTANCE_X86 1
+#else
+#define SEXTANT_DISTANCE_X86 0
+#endif
+
+namespace sextant {
+
+#if SEXTANT_DISTANCE_X86
+// Built with -mavx2 -mfma: needs a CPU with AVX2 and FMA.
+extern const DistanceKernels kAvx2Kernels;
+// Built with -mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma: needs all of
+// those, since the compiler may use any of them anywhere in that file.
+extern const DistanceKernels kAvx512Kernels;
+#endif
+
+}  // namespace sextant

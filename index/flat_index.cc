@@ -1,0 +1,98 @@
+#include "index/flat_index.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "index/top_k.h"
+
+namespace sextant {
+
+FlatIndex::FlatIndex(size_t dim, Metric metric, size_t capacity)
+    : dim_(dim),
+      metric_(metric),
+      capacity_(capacity),
+      distance_(metric, dim),
+      chunks_((capacity + kChunkRows - 1) / kChunkRows) {}
+
+FlatIndex::~FlatIndex() {
+  for (auto& c : chunks_) delete c.load(std::memory_order_relaxed);
+}
+
+Status FlatIndex::Add(std::span<const Offset> offsets, MatrixView rows) {
+  if (rows.dim() != dim_) return Status::InvalidArgument("dimension mismatch");
+  if (offsets.size() != rows.rows()) return Status::InvalidArgument("offsets and rows differ in count");
+  size_t n = count_.load(std::memory_order_relaxed);
+  if (n + rows.rows() > capacity_) return Status::Busy("flat index is full");
+  for (size_t i = 0; i < rows.rows(); ++i, ++n) {
+    Chunk* chunk = chunks_[n / kChunkRows].load(std::memory_order_relaxed);
+    if (chunk == nullptr) {
+      chunk = new Chunk(dim_);
+      // Readers only look at chunks below the published count, so relaxed suffices
+      // here; the release store of count_ below publishes the chunk too.
+      chunks_[n / kChunkRows].store(chunk, std::memory_order_relaxed);
+    }
+    const size_t r = n % kChunkRows;
+    std::memcpy(chunk->vectors.data() + r * dim_, rows.row(i), dim_ * sizeof(float));
+    chunk->offsets[r] = offsets[i];
+  }
+  count_.store(n, std::memory_order_release);
+  return Status::OK();
+}
+
+const float* FlatIndex::Row(size_t row) const {
+  const Chunk* c = chunks_[row / kChunkRows].load(std::memory_order_relaxed);
+  return c->vectors.data() + (row % kChunkRows) * dim_;
+}
+
+Offset FlatIndex::OffsetAt(size_t row) const {
+  const Chunk* c = chunks_[row / kChunkRows].load(std::memory_order_relaxed);
+  return c->offsets[row % kChunkRows];
+}
+
+Result<std::vector<Hit>> FlatIndex::Search(VectorView query, const SearchParams& params) const {
+  if (query.size() != dim_) return Status::InvalidArgument("query dimension mismatch");
+  const size_t n = count_.load(std::memory_order_acquire);
+  TopK top(params.k);
+  for (size_t base = 0; base < n; base += kChunkRows) {
+    const Chunk* c = chunks_[base / kChunkRows].load(std::memory_order_relaxed);
+    const size_t rows = std::min(kChunkRows, n - base);
+    for (size_t r = 0; r < rows; ++r) {
+      const Offset off = c->offsets[r];
+      if (params.filter != nullptr && !params.filter->Accepts(off)) continue;
+      top.Push(off, distance_(query.data(), c->vectors.data() + r * dim_));
+    }
+  }
+  return top.Take();
+}
+
+Result<std::unique_ptr<Index>> FlatIndex::CloneWithCapacity(size_t capacity) const {
+  const size_t n = size();
+  if (capacity < n) return Status::InvalidArgument("capacity below current size");
+  auto copy = std::make_unique<FlatIndex>(dim_, metric_, capacity);
+  for (size_t base = 0; base < n; base += kChunkRows) {
+    const Chunk* c = chunks_[base / kChunkRows].load(std::memory_order_relaxed);
+    const size_t rows = std::min(kChunkRows, n - base);
+    RETURN_IF_ERROR(copy->Add(std::span<const Offset>(c->offsets.data(), rows),
+                              MatrixView(c->vectors.data(), rows, dim_)));
+  }
+  return std::unique_ptr<Index>(std::move(copy));
+}
+
+const float* FlatIndex::Vector(Offset offset) const {
+  size_t lo = 0, hi = size();
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    const Offset at = OffsetAt(mid);
+    if (at == offset) return Row(mid);
+    if (at < offset) lo = mid + 1; else hi = mid;
+  }
+  return nullptr;
+}
+
+size_t FlatIndex::MemoryBytes() const {
+  const size_t chunks = (size() + kChunkRows - 1) / kChunkRows;
+  return chunks * kChunkRows * (dim_ * sizeof(float) + sizeof(Offset)) +
+         chunks_.size() * sizeof(void*);
+}
+
+}  // namespace sextant

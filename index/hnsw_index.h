@@ -1,0 +1,47 @@
+// HnswIndex: an HNSW graph built by hnswlib, searched by our own walk.
+//
+// hnswlib (0.6.2 in Debian) builds the graph, with our SIMD kernels behind its
+// space interface. Searching is ours (hnsw_search.cc): the same algorithm as
+// hnswlib's searchKnn, calling the kernels directly and testing an OffsetFilter
+// while it walks (hnswlib 0.6.2 has no filter hook). Labels are offsets.
+#pragma once
+
+#include <memory>
+
+#include "index/index.h"
+
+namespace sextant {
+
+// Thread safety: Add() may be called by one caller at a time (it parallelises
+// internally over spec.build_threads); Search() must not run concurrently with
+// Add(). Collections guarantee this: a sealed segment's index is complete before
+// any search sees it, and extending it works on a CloneWithCapacity() copy.
+class HnswIndex final : public Index {
+ public:
+  // REQUIRES: spec.kind == kHnsw, spec.m >= 2.
+  static Result<std::unique_ptr<HnswIndex>> Create(size_t dim, Metric metric, const IndexSpec& spec,
+                                                   size_t capacity);
+  ~HnswIndex() override;
+
+  Status Add(std::span<const Offset> offsets, MatrixView rows) override;
+  Result<std::vector<Hit>> Search(VectorView query, const SearchParams& params) const override;
+  Result<std::unique_ptr<Index>> CloneWithCapacity(size_t capacity) const override;
+  const float* Vector(Offset offset) const override;
+  size_t size() const override;
+  size_t dim() const override { return dim_; }
+  Metric metric() const override { return metric_; }
+  size_t MemoryBytes() const override;
+  bool is_exact() const override { return false; }
+
+  struct Graph;  // hnswlib state; defined in hnsw_index.cc
+
+ private:
+  HnswIndex(size_t dim, Metric metric, const IndexSpec& spec);
+  std::vector<Hit> SearchExact(const float* query, const SearchParams& params) const;
+  const size_t dim_;
+  const Metric metric_;
+  const IndexSpec spec_;
+  std::unique_ptr<Graph> graph_;
+};
+
+}  // namespace sextant

@@ -1,0 +1,88 @@
+// The vector index interface. An index knows vectors and offsets, never points,
+// payloads or storage. Callers build indexes through MakeIndex (index_factory.h).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/types.h"
+
+namespace sextant {
+
+// One search result: an offset and its internal distance (lower is closer; see
+// ScoreFromDistance in common/types.h for how the API turns it into a score).
+struct Hit {
+  Offset offset;
+  float distance;
+  bool operator<(const Hit& o) const {
+    return distance < o.distance || (distance == o.distance && offset < o.offset);
+  }
+};
+
+// A predicate over offsets, tested during the search (never after it): an index
+// never returns an offset the filter rejects, and still returns k hits when k
+// accepted offsets exist (exactly for FlatIndex, approximately for HNSW).
+// Thread safety: Accepts() is called concurrently from searches.
+class OffsetFilter {
+ public:
+  virtual ~OffsetFilter() = default;
+  virtual bool Accepts(Offset offset) const = 0;
+};
+
+// How an index is built. Chosen per collection.
+struct IndexSpec {
+  enum class Kind { kFlat, kHnsw };
+  Kind kind = Kind::kHnsw;
+  size_t m = 32;              // HNSW links per node (2*m on the base layer)
+  size_t ef_construct = 200;  // HNSW beam width while building
+  size_t ef_search = 128;     // HNSW default beam width when a search gives none
+  size_t build_threads = 1;   // threads Add() may use
+  uint64_t seed = 100;        // level generator seed: same seed + order = same graph
+
+  static IndexSpec Flat() { return IndexSpec{.kind = Kind::kFlat}; }
+};
+
+// Per-search parameters.
+struct SearchParams {
+  size_t k = 10;                         // hits wanted; fewer if fewer are accepted
+  size_t ef = 0;                         // HNSW beam width; 0 = the index's default
+  const OffsetFilter* filter = nullptr;  // not owned; null = every offset matches
+  bool exact = false;                    // compare with every vector (no graph walk)
+};
+
+// An exact or approximate nearest-neighbour index over dense offsets.
+// Thread safety: Search() and Vector() may run concurrently with each other and,
+// where the implementation says so, with one writer calling Add().
+class Index {
+ public:
+  virtual ~Index() = default;
+
+  // REQUIRES: rows.dim() == dim(); offsets.size() == rows.rows(); no offset is
+  // present yet. For Cosine the caller passes normalised rows.
+  virtual Status Add(std::span<const Offset> offsets, MatrixView rows) = 0;
+
+  // Nearest first; ties broken by the smaller offset where the index is exact.
+  virtual Result<std::vector<Hit>> Search(VectorView query, const SearchParams& params) const = 0;
+
+  // An independent copy that can hold `capacity` vectors and accepts Add() of
+  // new offsets, leaving this index untouched (used to extend a sealed segment
+  // while searches keep reading the original).
+  virtual Result<std::unique_ptr<Index>> CloneWithCapacity(size_t capacity) const = 0;
+
+  // The stored vector of `offset`, or nullptr if this index does not hold it.
+  // The pointer stays valid for the lifetime of the index.
+  virtual const float* Vector(Offset offset) const = 0;
+
+  virtual size_t size() const = 0;
+  virtual size_t dim() const = 0;
+  virtual Metric metric() const = 0;
+  // Bytes held in memory (vectors + graph), for collection info and benchmarks.
+  virtual size_t MemoryBytes() const = 0;
+  virtual bool is_exact() const = 0;
+};
+
+}  // namespace sextant

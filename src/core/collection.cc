@@ -1,0 +1,143 @@
+// Collection: opening, loading, info and lifetime. Writes are in
+// collection_write.cc, reads in collection_read.cc, indexing in
+// collection_optimize.cc.
+#include "core/collection.h"
+
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
+
+#include "core/optimizer.h"
+#include "index/index_factory.h"
+#include "storage/coding.h"
+#include "storage/collection_store.h"
+
+namespace sextant {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr const char* kConfigKey = "config";
+constexpr const char* kNameKey = "name";
+constexpr const char* kSeqKey = "seq";
+}  // namespace
+
+Collection::Collection(std::string dir, std::string name, CollectionConfig config, Env env,
+                       std::unique_ptr<CollectionStore> store)
+    : dir_(std::move(dir)),
+      name_(std::move(name)),
+      config_(std::move(config)),
+      env_(env),
+      store_(std::move(store)) {
+  growing_ = NewGrowingSegment();
+  segments_.push_back(growing_);
+}
+
+Collection::~Collection() {
+  store_.reset();  // close RocksDB before its directory can go
+  if (dropped_) {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+    if (ec) spdlog::warn("could not remove {}: {}", dir_, ec.message());
+  }
+}
+
+Result<std::shared_ptr<Collection>> Collection::Create(const std::string& dir,
+                                                       const std::string& name,
+                                                       const CollectionConfig& config,
+                                                       const Env& env) {
+  RETURN_IF_ERROR(config.Validate());
+  std::error_code ec;
+  if (fs::exists(dir, ec)) return Status::AlreadyExists("directory exists: " + dir);
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IOError("create " + dir + ": " + ec.message());
+  ASSIGN_OR_RETURN(auto store, CollectionStore::Open(dir + "/store", StoreOptions{}));
+  // The config is written last: a directory without it is an unfinished create,
+  // which Database::Open removes.
+  RETURN_IF_ERROR(store->PutMeta(kNameKey, name));
+  RETURN_IF_ERROR(store->PutMeta(kConfigKey, config.Encode()));
+  return std::shared_ptr<Collection>(new Collection(dir, name, config, env, std::move(store)));
+}
+
+Result<std::shared_ptr<Collection>> Collection::Open(const std::string& dir, const Env& env) {
+  StoreOptions options;
+  options.create_if_missing = false;
+  ASSIGN_OR_RETURN(auto store, CollectionStore::Open(dir + "/store", options));
+  ASSIGN_OR_RETURN(auto name, store->GetMeta(kNameKey));
+  ASSIGN_OR_RETURN(auto encoded, store->GetMeta(kConfigKey));
+  if (!name || !encoded) return Status::NotFound("no collection config in " + dir);
+  ASSIGN_OR_RETURN(CollectionConfig config, CollectionConfig::Decode(*encoded));
+  std::shared_ptr<Collection> c(new Collection(dir, *name, config, env, std::move(store)));
+  RETURN_IF_ERROR(c->LoadPoints());
+  return c;
+}
+
+Status Collection::LoadPoints() {
+  ASSIGN_OR_RETURN(auto seq, store_->GetMeta(kSeqKey));
+  if (seq && seq->size() == 8) last_seq_ = DecodeFixed64(seq->data());
+  std::lock_guard<std::mutex> lock(write_mu_);
+  std::vector<PointInput> batch;
+  auto flush = [&]() -> Status {
+    RETURN_IF_ERROR(ApplyUpserts(batch, 0));
+    batch.clear();
+    return Status::OK();
+  };
+  RETURN_IF_ERROR(store_->ForEachPoint([&](StoredPoint&& p) -> Status {
+    if (p.vector.size() != config_.dim) return Status::Corruption("stored vector of wrong dimension");
+    batch.push_back(PointInput{p.id, std::move(p.vector), std::string()});
+    return batch.size() >= 4096 ? flush() : Status::OK();
+  }));
+  RETURN_IF_ERROR(flush());
+  spdlog::info("collection {}: loaded {} points", name_, Count());
+  return Status::OK();
+}
+
+std::shared_ptr<Segment> Collection::NewGrowingSegment() {
+  auto index = MakeIndex(IndexSpec::Flat(), config_.dim, config_.metric, 0);
+  // MakeIndex(Flat) only fails on dim 0, which Validate() rules out.
+  return std::make_shared<Segment>(next_segment_id_++, Segment::State::kGrowing,
+                                   std::move(index).value());
+}
+
+std::vector<std::shared_ptr<Segment>> Collection::SegmentsSnapshot() const {
+  std::shared_lock<std::shared_mutex> lock(segments_mu_);
+  return segments_;
+}
+
+size_t Collection::Count() const {
+  std::shared_lock<std::shared_mutex> lock(ids_mu_);
+  return id_to_offset_.size();
+}
+
+CollectionInfo Collection::Info() const {
+  CollectionInfo info;
+  info.config = config_;
+  info.points_count = Count();
+  for (const auto& s : SegmentsSnapshot()) {
+    ++info.segments_count;
+    if (s->state() == Segment::State::kIndexed) info.indexed_vectors_count += s->index().size();
+    if (s->state() == Segment::State::kFrozen) info.status = CollectionInfo::Status::kYellow;
+  }
+  return info;
+}
+
+Status Collection::MarkDropped() {
+  std::lock_guard<std::mutex> lock(write_mu_);  // no write may be half-applied
+  std::FILE* f = std::fopen((dir_ + "/DELETED").c_str(), "w");
+  if (f == nullptr) return Status::IOError("cannot mark " + dir_ + " deleted");
+  const bool ok = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+  std::fclose(f);
+  if (!ok) return Status::IOError("cannot sync deletion marker in " + dir_);
+  dropped_ = true;
+  return Status::OK();
+}
+
+void Collection::Schedule() {
+  if (env_.optimizer != nullptr) env_.optimizer->Schedule(weak_from_this());
+}
+
+}  // namespace sextant

@@ -1,0 +1,125 @@
+// Collection: one named set of points with one vector config.
+//
+// Owns its segments and its CollectionStore. Writes are validated, committed to
+// the store (durable when Upsert/Delete return), then applied to memory; searches
+// merge the hits of every segment and skip tombstoned offsets.
+//
+// Thread safety: every public method may be called concurrently. Writers are
+// serialised by write_mu_; searches never block writers except for the brief
+// moment a segment list is swapped.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "core/chunked_array.h"
+#include "core/collection_config.h"
+#include "core/point_types.h"
+#include "core/segment.h"
+
+namespace sextant {
+
+class CollectionStore;
+class Optimizer;
+
+class Collection : public std::enable_shared_from_this<Collection> {
+ public:
+  struct Env {
+    Optimizer* optimizer = nullptr;  // not owned; outlives the collection
+    size_t build_threads = 1;        // threads per index build
+  };
+
+  // Creates the collection's directory `dir` (must not exist) and store.
+  static Result<std::shared_ptr<Collection>> Create(const std::string& dir, const std::string& name,
+                                                    const CollectionConfig& config, const Env& env);
+  // Opens an existing collection directory and loads its points.
+  static Result<std::shared_ptr<Collection>> Open(const std::string& dir, const Env& env);
+  ~Collection();
+
+  const std::string& name() const { return name_; }
+  const CollectionConfig& config() const { return config_; }
+
+  // Upserts replace whole points (vector and payload). Later duplicates of an id
+  // in one call win. Returns the operation's sequence number.
+  Result<SeqNo> Upsert(std::vector<PointInput> points);
+  // Deleting an absent id is not an error.
+  Result<SeqNo> Delete(std::span<const PointId> ids);
+
+  Result<std::vector<ScoredPoint>> Query(const QueryOptions& options) const;
+  // Missing ids are skipped, as Qdrant does.
+  Result<std::vector<Record>> Retrieve(std::span<const PointId> ids, bool with_payload,
+                                       bool with_vector) const;
+  // Points in id order from `from` (inclusive); next_page_offset is the id of
+  // the first point after the page, or empty at the end.
+  Result<ScrollPage> Scroll(std::optional<PointId> from, size_t limit, bool with_payload,
+                            bool with_vector) const;
+  size_t Count() const;
+  CollectionInfo Info() const;
+
+  // Called by the optimizer thread: indexes one frozen segment. Sets *more when
+  // another step is due.
+  Status OptimizeStep(bool* more);
+
+  // Marks the collection deleted: writes a DELETED marker (so a crash before the
+  // directory is gone still deletes it on the next start), stops background
+  // work, and the destructor removes the directory once the last user lets go.
+  Status MarkDropped();
+
+  // Test hook: blocks until no frozen segment is waiting to be indexed.
+  void TEST_WaitForIndexing() const;
+
+ private:
+  struct OffsetInfo {
+    PointId id;
+    SeqNo version = 0;
+  };
+
+  Collection(std::string dir, std::string name, CollectionConfig config, Env env,
+             std::unique_ptr<CollectionStore> store);
+  Status LoadPoints();
+  // REQUIRES: write_mu_ held.
+  Status ApplyUpserts(std::span<const PointInput> points, SeqNo seq);
+  void ApplyDelete(const PointId& id);
+  void RotateGrowingSegmentIfFull();
+  std::shared_ptr<Segment> NewGrowingSegment();
+  std::vector<std::shared_ptr<Segment>> SegmentsSnapshot() const;
+  const float* VectorOf(const std::vector<std::shared_ptr<Segment>>& segments, Offset offset) const;
+  Status Materialize(ScoredPoint* point, bool with_payload, bool with_vector) const;
+  void Schedule();
+
+  const std::string dir_;
+  const std::string name_;
+  const CollectionConfig config_;
+  const Env env_;
+  std::unique_ptr<CollectionStore> store_;
+
+  std::mutex write_mu_;  // serialises writers (store commit + memory apply)
+  Offset next_offset_ = 0;                // GUARDED_BY(write_mu_)
+  std::atomic<SeqNo> last_seq_{0};
+  std::shared_ptr<Segment> growing_;      // GUARDED_BY(write_mu_)
+  std::atomic<uint64_t> next_segment_id_{0};
+
+  mutable std::shared_mutex segments_mu_;
+  std::vector<std::shared_ptr<Segment>> segments_;  // GUARDED_BY(segments_mu_)
+
+  mutable std::shared_mutex ids_mu_;
+  std::map<PointId, Offset> id_to_offset_;  // GUARDED_BY(ids_mu_); ordered for scroll
+
+  ChunkedArray<OffsetInfo> offset_info_;  // written by the writer before publication
+  OffsetBitset deleted_;                  // tombstones by offset
+
+  std::mutex optimize_mu_;  // one optimizer step at a time
+  mutable std::mutex indexing_mu_;
+  mutable std::condition_variable indexing_cv_;
+  std::atomic<bool> dropped_{false};
+};
+
+}  // namespace sextant

@@ -1,0 +1,98 @@
+#include "core/collection_config.h"
+
+#include <charconv>
+#include <string_view>
+
+namespace sextant {
+
+namespace {
+
+constexpr size_t kMaxDim = 65536;
+
+size_t KbToPoints(size_t kb, size_t dim) {
+  const size_t bytes_per_point = std::max<size_t>(dim * sizeof(float), 1);
+  return std::max<size_t>(kb * 1024 / bytes_per_point, 1);
+}
+
+}  // namespace
+
+size_t OptimizerConfig::IndexingThresholdPoints(size_t dim) const {
+  return indexing_threshold_kb == 0 ? SIZE_MAX : KbToPoints(indexing_threshold_kb, dim);
+}
+
+size_t OptimizerConfig::MaxSegmentPoints(size_t dim) const {
+  return KbToPoints(max_segment_size_kb, dim);
+}
+
+Status CollectionConfig::Validate() const {
+  if (dim == 0 || dim > kMaxDim) {
+    return Status::InvalidArgument("vector size must be between 1 and " + std::to_string(kMaxDim));
+  }
+  if (hnsw.m < 2 || hnsw.m > 512) return Status::InvalidArgument("hnsw_config.m must be between 2 and 512");
+  if (hnsw.ef_construct < 4 || hnsw.ef_construct > 4096) {
+    return Status::InvalidArgument("hnsw_config.ef_construct must be between 4 and 4096");
+  }
+  if (hnsw.ef == 0 || hnsw.ef > 65536) return Status::InvalidArgument("hnsw ef must be between 1 and 65536");
+  if (optimizer.max_segment_size_kb == 0) {
+    return Status::InvalidArgument("optimizers_config.max_segment_size must be positive");
+  }
+  return Status::OK();
+}
+
+std::string CollectionConfig::Encode() const {
+  std::string out;
+  auto put = [&](const char* key, const std::string& v) { out += std::string(key) + "=" + v + "\n"; };
+  put("format", "1");
+  put("dim", std::to_string(dim));
+  put("metric", MetricName(metric));
+  put("hnsw.m", std::to_string(hnsw.m));
+  put("hnsw.ef_construct", std::to_string(hnsw.ef_construct));
+  put("hnsw.ef", std::to_string(hnsw.ef));
+  put("hnsw.full_scan_threshold", std::to_string(hnsw.full_scan_threshold));
+  put("optimizer.indexing_threshold_kb", std::to_string(optimizer.indexing_threshold_kb));
+  put("optimizer.max_segment_size_kb", std::to_string(optimizer.max_segment_size_kb));
+  put("on_disk_payload", on_disk_payload ? "1" : "0");
+  return out;
+}
+
+Result<CollectionConfig> CollectionConfig::Decode(std::string_view text) {
+  CollectionConfig c;
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    const size_t eq = line.find('=');
+    if (eq == std::string_view::npos) continue;
+    const std::string_view key = line.substr(0, eq), value = line.substr(eq + 1);
+    size_t n = 0;
+    const bool numeric =
+        std::from_chars(value.data(), value.data() + value.size(), n).ec == std::errc();
+    if (key == "metric") {
+      auto m = ParseMetric(value);
+      if (!m) return Status::Corruption("bad metric in stored config");
+      c.metric = *m;
+    } else if (key == "on_disk_payload") {
+      c.on_disk_payload = value == "1";
+    } else if (!numeric) {
+      continue;
+    } else if (key == "dim") {
+      c.dim = n;
+    } else if (key == "hnsw.m") {
+      c.hnsw.m = n;
+    } else if (key == "hnsw.ef_construct") {
+      c.hnsw.ef_construct = n;
+    } else if (key == "hnsw.ef") {
+      c.hnsw.ef = n;
+    } else if (key == "hnsw.full_scan_threshold") {
+      c.hnsw.full_scan_threshold = n;
+    } else if (key == "optimizer.indexing_threshold_kb") {
+      c.optimizer.indexing_threshold_kb = n;
+    } else if (key == "optimizer.max_segment_size_kb") {
+      c.optimizer.max_segment_size_kb = n;
+    }
+  }
+  RETURN_IF_ERROR(c.Validate().WithContext("stored config"));
+  return c;
+}
+
+}  // namespace sextant

@@ -1,0 +1,49 @@
+// CollectionConfig: what a collection is, fixed when it is created.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+#include "common/types.h"
+
+namespace sextant {
+
+struct HnswConfig {
+  // Defaults chosen on real data (glove100, 100k, cosine; see README "Defaults"):
+  // m=16/ef_construct=100 (Qdrant's) reaches only ~0.90 recall@10 there.
+  size_t m = 32;               // links per node (2*m on the base layer)
+  size_t ef_construct = 200;   // beam width while building
+  size_t ef = 128;             // default search beam width (params.hnsw_ef overrides)
+  size_t full_scan_threshold = 10000;  // KB; Qdrant's field, kept for compatibility
+};
+
+struct OptimizerConfig {
+  // A growing segment is sealed and indexed once its vectors take this many KB
+  // (Qdrant's unit). 0 disables indexing: every segment stays exact.
+  size_t indexing_threshold_kb = 10000;
+  // Sealed segments are extended up to this size (KB of vectors), then a new one starts.
+  size_t max_segment_size_kb = 400000;
+  size_t flush_interval_sec = 5;  // reported only (writes are synced)
+  size_t default_segment_number = 0;  // reported only
+  // Rows per point after which a growing segment is sealed, from the KB figure.
+  size_t IndexingThresholdPoints(size_t dim) const;
+  size_t MaxSegmentPoints(size_t dim) const;
+};
+
+struct CollectionConfig {
+  size_t dim = 0;
+  Metric metric = Metric::kCosine;
+  HnswConfig hnsw;
+  OptimizerConfig optimizer;
+  bool on_disk_payload = true;  // reported only: payloads always live in RocksDB
+
+  Status Validate() const;
+  // Text form persisted in the collection's store ("key=value" lines). Unknown
+  // keys are ignored when decoding, so newer versions can add fields.
+  std::string Encode() const;
+  static Result<CollectionConfig> Decode(std::string_view text);
+};
+
+}  // namespace sextant

@@ -1,0 +1,131 @@
+#include "core/database.h"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <filesystem>
+#include <system_error>
+
+namespace sextant {
+
+namespace fs = std::filesystem;
+
+Database::Database(const DatabaseOptions& options)
+    : options_(options), optimizer_(std::make_unique<Optimizer>()) {}
+
+Database::~Database() {
+  // Stop background work before the collections it works on go away.
+  optimizer_.reset();
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  collections_.clear();
+}
+
+Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
+  std::error_code ec;
+  fs::create_directories(fs::path(options.data_dir) / "collections", ec);
+  if (ec) return Status::IOError("cannot create data dir " + options.data_dir + ": " + ec.message());
+  std::unique_ptr<Database> db(new Database(options));
+  RETURN_IF_ERROR(db->LoadCollections());
+  return db;
+}
+
+Status Database::LoadCollections() {
+  const fs::path root = fs::path(options_.data_dir) / "collections";
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    if (!entry.is_directory()) continue;
+    const std::string dirname = entry.path().filename().string();
+    const size_t at = dirname.rfind('@');
+    uint64_t generation = 0;
+    if (at == std::string::npos ||
+        std::from_chars(dirname.data() + at + 1, dirname.data() + dirname.size(), generation).ec !=
+            std::errc()) {
+      continue;  // not ours
+    }
+    next_generation_ = std::max(next_generation_, generation + 1);
+    if (fs::exists(entry.path() / "DELETED")) {
+      fs::remove_all(entry.path(), ec);  // a delete that a crash interrupted
+      continue;
+    }
+    Collection::Env env{optimizer_.get(), options_.build_threads};
+    auto c = Collection::Open(entry.path().string(), env);
+    if (!c.ok()) {
+      if (c.status().code() == Status::Code::kNotFound) {
+        spdlog::warn("removing unfinished collection directory {}", entry.path().string());
+        fs::remove_all(entry.path(), ec);
+        continue;
+      }
+      return c.status().WithContext("open " + entry.path().string());
+    }
+    collections_[(*c)->name()] = *c;
+  }
+  if (ec) return Status::IOError("list " + root.string() + ": " + ec.message());
+  return Status::OK();
+}
+
+Status Database::ValidateName(const std::string& name) {
+  if (name.empty() || name.size() > 255) {
+    return Status::InvalidArgument("Collection name must be between 1 and 255 characters");
+  }
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == '/' || c == '\\' || c == '@' || c == '*' || c == '?' || c == '"' ||
+        c == '<' || c == '>' || c == '|' || c == ':' || c == 0x7f) {
+      return Status::InvalidArgument("Collection name contains a forbidden character");
+    }
+  }
+  if (name == "." || name == "..") return Status::InvalidArgument("Collection name is reserved");
+  return Status::OK();
+}
+
+Status Database::CreateCollection(const std::string& name, const CollectionConfig& config) {
+  RETURN_IF_ERROR(ValidateName(name));
+  RETURN_IF_ERROR(config.Validate());
+  std::lock_guard<std::mutex> create_lock(create_mu_);
+  uint64_t generation;
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    if (collections_.count(name)) {
+      return Status::AlreadyExists("Wrong input: Collection `" + name + "` already exists!");
+    }
+    generation = next_generation_++;
+  }
+  const fs::path dir =
+      fs::path(options_.data_dir) / "collections" / (name + "@" + std::to_string(generation));
+  Collection::Env env{optimizer_.get(), options_.build_threads};
+  ASSIGN_OR_RETURN(auto collection, Collection::Create(dir.string(), name, config, env));
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  collections_[name] = std::move(collection);
+  return Status::OK();
+}
+
+Result<bool> Database::DeleteCollection(const std::string& name) {
+  std::lock_guard<std::mutex> create_lock(create_mu_);
+  std::shared_ptr<Collection> victim;
+  {
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    auto it = collections_.find(name);
+    if (it == collections_.end()) return false;
+    victim = std::move(it->second);
+    collections_.erase(it);
+  }
+  RETURN_IF_ERROR(victim->MarkDropped());
+  return true;
+}
+
+Result<std::shared_ptr<Collection>> Database::GetCollection(const std::string& name) const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  auto it = collections_.find(name);
+  if (it == collections_.end()) {
+    return Status::NotFound("Not found: Collection `" + name + "` doesn't exist!");
+  }
+  return it->second;
+}
+
+std::vector<std::string> Database::ListCollections() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, _] : collections_) names.push_back(name);
+  return names;
+}
+
+}  // namespace sextant

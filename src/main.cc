@@ -1,0 +1,81 @@
+// The composition root: command line and environment -> Database -> HTTP server.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <thread>
+
+#include "api/handlers/handlers.h"
+#include "api/router.h"
+#include "api/server.h"
+#include "core/database.h"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+struct ServeFlags {
+  std::string host = "127.0.0.1";
+  uint16_t port = 6333;
+  std::string data_dir = "./data";
+  size_t threads = 0;  // 0 = one per core
+  size_t body_limit_mb = 32;
+  std::string log_level = "info";
+};
+
+int Serve(const ServeFlags& flags) {
+  spdlog::set_level(spdlog::level::from_str(flags.log_level));
+  const size_t threads =
+      flags.threads != 0 ? flags.threads : std::max(1u, std::thread::hardware_concurrency());
+  sextant::DatabaseOptions db_options;
+  db_options.data_dir = flags.data_dir;
+  db_options.build_threads = threads;
+  auto db = sextant::Database::Open(db_options);
+  if (!db.ok()) {
+    spdlog::critical("cannot open data dir {}: {}", flags.data_dir, db.status().ToString());
+    return 1;
+  }
+  sextant::api::Router router;
+  sextant::api::RegisterAllRoutes(router, **db, kVersion);
+  sextant::api::ServerOptions options;
+  options.host = flags.host;
+  options.port = flags.port;
+  options.compute_threads = threads;
+  options.io_threads = 1;
+  options.body_limit = flags.body_limit_mb << 20;
+  sextant::api::HttpServer server(options, router);
+  if (auto s = server.Start(); !s.ok()) {
+    spdlog::critical("{}", s.ToString());
+    return 1;
+  }
+  spdlog::info("sextant {} listening on {}:{} (data in {}, {} threads)", kVersion, flags.host,
+               server.port(), flags.data_dir, threads);
+  server.Run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sextant - vector search engine (Qdrant-compatible REST API)"};
+  app.set_version_flag("--version", kVersion);
+  app.require_subcommand(1);
+
+  ServeFlags flags;
+  CLI::App* serve = app.add_subcommand("serve", "Run the HTTP server");
+  serve->add_option("--host", flags.host, "Address to listen on")->envname("SEXTANT_HOST")->capture_default_str();
+  serve->add_option("--port", flags.port, "Port to listen on (0 = any free port)")
+      ->envname("SEXTANT_PORT")->capture_default_str();
+  serve->add_option("--data-dir", flags.data_dir, "Where collections are stored")
+      ->envname("SEXTANT_DATA_DIR")->capture_default_str();
+  serve->add_option("--threads", flags.threads, "Request and indexing threads (0 = one per core)")
+      ->envname("SEXTANT_THREADS")->capture_default_str();
+  serve->add_option("--body-limit-mb", flags.body_limit_mb, "Largest request body accepted, in MiB")
+      ->envname("SEXTANT_BODY_LIMIT_MB")->check(CLI::Range(1, 4096))->capture_default_str();
+  serve->add_option("--log-level", flags.log_level, "trace|debug|info|warn|error")
+      ->envname("SEXTANT_LOG_LEVEL")->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+  if (serve->parsed()) return Serve(flags);
+  return 0;
+}

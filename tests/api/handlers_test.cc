@@ -1,0 +1,155 @@
+// Handlers called directly through the Router: no sockets.
+#include <catch2/catch.hpp>
+
+#include "api/handlers/handlers.h"
+#include "api/router.h"
+#include "support/temp_dir.h"
+
+namespace sextant::api {
+
+namespace {
+
+struct Api {
+  testing::TempDir dir;
+  std::unique_ptr<Database> db;
+  Router router;
+  Api() {
+    db = std::move(Database::Open(DatabaseOptions{.data_dir = dir.path()})).value();
+    RegisterAllRoutes(router, *db, "test");
+  }
+  HttpResponse Call(const std::string& method, const std::string& path, const std::string& body = "") {
+    HttpRequest req;
+    req.method = method;
+    const size_t q = path.find('?');
+    req.path = path.substr(0, q);
+    if (q != std::string::npos) {
+      const std::string kv = path.substr(q + 1);
+      req.query[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
+    }
+    req.body = body;
+    return router.Dispatch(req);
+  }
+};
+
+bool IsErrorEnvelope(const HttpResponse& r) {
+  return r.body.rfind("{\"status\":{\"error\":", 0) == 0 && r.body.find("\"time\":") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("Every bad input gets a 4xx error envelope and changes nothing", "[api]") {
+  Api api;
+  REQUIRE(api.Call("PUT", "/collections/c", R"({"vectors":{"size":3,"distance":"Dot"}})").status == 200);
+  REQUIRE(api.Call("PUT", "/collections/c/points", R"({"points":[{"id":1,"vector":[1,2,3]}]})").status == 200);
+
+  struct Case {
+    const char* name;
+    const char* method;
+    const char* path;
+    const char* body;
+    int status;
+  };
+  const Case cases[] = {
+      {"malformed JSON", "PUT", "/collections/c/points", R"({"points":[{"id":2,"vector":[1,2,3])", 400},
+      {"body not an object", "PUT", "/collections/c/points", "[1,2]", 400},
+      {"wrong dimension", "PUT", "/collections/c/points", R"({"points":[{"id":2,"vector":[1,2]}]})", 400},
+      {"NaN literal", "PUT", "/collections/c/points", R"({"points":[{"id":2,"vector":[1,NaN,3]}]})", 400},
+      {"overflow to infinity", "PUT", "/collections/c/points", R"({"points":[{"id":2,"vector":[1,1e39,3]}]})", 400},
+      {"string in vector", "PUT", "/collections/c/points", R"({"points":[{"id":2,"vector":[1,"2",3]}]})", 400},
+      {"negative id", "PUT", "/collections/c/points", R"({"points":[{"id":-2,"vector":[1,2,3]}]})", 400},
+      {"bad uuid", "PUT", "/collections/c/points", R"({"points":[{"id":"nope","vector":[1,2,3]}]})", 400},
+      {"float id", "PUT", "/collections/c/points", R"({"points":[{"id":2.5,"vector":[1,2,3]}]})", 400},
+      {"payload not object", "PUT", "/collections/c/points", R"({"points":[{"id":2,"vector":[1,2,3],"payload":[1]}]})", 400},
+      {"empty batch", "PUT", "/collections/c/points", R"({"points":[]})", 400},
+      {"empty columnar batch", "PUT", "/collections/c/points", R"({"batch":{"ids":[],"vectors":[]}})", 400},
+      {"batch length mismatch", "PUT", "/collections/c/points", R"({"batch":{"ids":[2,3],"vectors":[[1,2,3]]}})", 400},
+      {"neither points nor batch", "PUT", "/collections/c/points", R"({"vectors":[]})", 400},
+      {"unknown collection", "PUT", "/collections/nope/points", R"({"points":[{"id":2,"vector":[1,2,3]}]})", 404},
+      {"duplicate collection", "PUT", "/collections/c", R"({"vectors":{"size":3,"distance":"Dot"}})", 409},
+      {"unknown distance", "PUT", "/collections/d", R"({"vectors":{"size":3,"distance":"L2"}})", 400},
+      {"zero size", "PUT", "/collections/d", R"({"vectors":{"size":0,"distance":"Dot"}})", 400},
+      {"missing vectors", "PUT", "/collections/d", R"({})", 400},
+      {"bad hnsw m", "PUT", "/collections/d", R"({"vectors":{"size":3,"distance":"Dot"},"hnsw_config":{"m":1}})", 400},
+      {"bad name", "PUT", "/collections/a@b", R"({"vectors":{"size":3,"distance":"Dot"}})", 400},
+      {"query wrong dimension", "POST", "/collections/c/points/query", R"({"query":[1,2]})", 400},
+      {"query limit zero", "POST", "/collections/c/points/query", R"({"query":[1,2,3],"limit":0})", 400},
+      {"query huge limit", "POST", "/collections/c/points/query", R"({"query":[1,2,3],"limit":10000000})", 400},
+      {"query bad mmr", "POST", "/collections/c/points/query", R"({"query":{"nearest":[1,2,3],"mmr":{"diversity":2}}})", 400},
+      {"query unknown vector name", "POST", "/collections/c/points/query", R"({"query":[1,2,3],"using":"image"})", 400},
+      {"query missing point", "POST", "/collections/c/points/query", R"({"query":42})", 404},
+      {"search without vector", "POST", "/collections/c/points/search", R"({"limit":3})", 400},
+      {"search unknown collection", "POST", "/collections/nope/points/search", R"({"vector":[1,2,3]})", 404},
+      {"batch with a bad entry", "POST", "/collections/c/points/search/batch", R"({"searches":[{"vector":[1,2,3]},{"vector":[1]}]})", 400},
+      {"bad with_payload", "POST", "/collections/c/points/scroll", R"({"with_payload":{"only":["a"]}})", 400},
+      {"scroll bad offset", "POST", "/collections/c/points/scroll", R"({"offset":"x"})", 400},
+      {"retrieve without ids", "POST", "/collections/c/points", R"({})", 400},
+      {"get invalid id", "GET", "/collections/c/points/not-an-id", "", 400},
+      {"get missing point", "GET", "/collections/c/points/77", "", 404},
+      {"delete bad ids", "POST", "/collections/c/points/delete", R"({"points":[true]})", 400},
+      {"wait not a bool", "PUT", "/collections/c/points?wait=maybe", R"({"points":[{"id":2,"vector":[1,2,3]}]})", 400},
+      {"wrong method", "DELETE", "/collections/c/points/scroll", "", 405},
+      {"unknown path", "GET", "/nothing/here", "", 404},
+      {"info of unknown collection", "GET", "/collections/nope", "", 404},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    HttpResponse r = api.Call(c.method, c.path, c.body);
+    CHECK(r.status == c.status);
+    CHECK(IsErrorEnvelope(r));
+  }
+  // Nothing of the above was stored.
+  HttpResponse count = api.Call("POST", "/collections/c/points/count", "");
+  CHECK(count.body.find("\"count\":1") != std::string::npos);
+  CHECK(api.Call("GET", "/collections/d").status == 404);
+}
+
+TEST_CASE("Qdrant's response shapes: envelope, GET /, exists, scroll pages", "[api]") {
+  Api api;
+  HttpResponse root = api.Call("GET", "/");
+  CHECK(root.status == 200);
+  CHECK(root.body.find("\"title\":\"sextant - vector search engine\"") != std::string::npos);
+  CHECK(root.body.find("\"version\":\"1.19.0\"") != std::string::npos);
+  CHECK(api.Call("GET", "/healthz").body == "healthz check passed");
+  CHECK(api.Call("GET", "/collections/c/exists").body.find("\"result\":{\"exists\":false}") != std::string::npos);
+  REQUIRE(api.Call("PUT", "/collections/c", R"({"vectors":{"size":2,"distance":"Euclid"}})").body.find("\"result\":true") !=
+          std::string::npos);
+  HttpResponse up = api.Call("PUT", "/collections/c/points?wait=true",
+                             R"({"batch":{"ids":[3,1,"00000000-0000-0000-0000-000000000001",2],)"
+                             R"("vectors":[[3,0],[1,0],[9,9],[2,0]],"payloads":[{"k":3},null,{"k":"u"},{"k":2}]}})");
+  CHECK(up.body.find("\"status\":\"completed\"") != std::string::npos);
+  HttpResponse page = api.Call("POST", "/collections/c/points/scroll", R"({"limit":2})");
+  CHECK(page.body.find(R"("points":[{"id":1,"payload":{}},{"id":2,"payload":{"k":2}}],"next_page_offset":3)") !=
+        std::string::npos);
+  page = api.Call("POST", "/collections/c/points/scroll", R"({"limit":2,"offset":3})");
+  CHECK(page.body.find(R"("next_page_offset":null)") != std::string::npos);
+  CHECK(page.body.find(R"("id":"00000000-0000-0000-0000-000000000001")") != std::string::npos);
+  // Euclid scores are true distances, ascending.
+  HttpResponse q = api.Call("POST", "/collections/c/points/search", R"({"vector":[0,0],"limit":2,"with_payload":["k"]})");
+  CHECK(q.body.find(R"("result":[{"id":1,"version":1,"score":1,"payload":{}},{"id":2,"version":1,"score":2,"payload":{"k":2}}])") !=
+        std::string::npos);
+  HttpResponse t = api.Call("POST", "/collections/c/points/query", R"({"query":[0,0],"score_threshold":1.5})");
+  CHECK(t.body.find(R"("points":[{"id":1,"version":1,"score":1}])") != std::string::npos);
+  HttpResponse by_id = api.Call("POST", "/collections/c/points/query", R"({"query":1,"limit":1})");
+  CHECK(by_id.body.find(R"("points":[{"id":2,)") != std::string::npos);
+  HttpResponse wait_false = api.Call("PUT", "/collections/c/points?wait=false", R"({"points":[{"id":5,"vector":[5,0]}]})");
+  CHECK(wait_false.body.find("\"status\":\"acknowledged\"") != std::string::npos);
+}
+
+TEST_CASE("MMR trades relevance for diversity among the candidates", "[api]") {
+  Api api;
+  REQUIRE(api.Call("PUT", "/collections/m", R"({"vectors":{"size":2,"distance":"Cosine"}})").status == 200);
+  // Two near-duplicates close to the query and one different direction.
+  REQUIRE(api.Call("PUT", "/collections/m/points",
+                   R"({"points":[{"id":1,"vector":[1,0.01]},{"id":2,"vector":[1,0.02]},{"id":3,"vector":[0.6,0.8]}]})")
+              .status == 200);
+  HttpResponse plain = api.Call("POST", "/collections/m/points/query", R"({"query":[1,0],"limit":2})");
+  CHECK(plain.body.find(R"("points":[{"id":1,)") != std::string::npos);
+  CHECK(plain.body.find(R"({"id":2,)") != std::string::npos);
+  HttpResponse mmr = api.Call("POST", "/collections/m/points/query",
+                              R"({"query":{"nearest":[1,0],"mmr":{"diversity":0.9,"candidates_limit":3}},"limit":2})");
+  CHECK(mmr.body.find(R"("points":[{"id":1,)") != std::string::npos);
+  CHECK(mmr.body.find(R"({"id":3,)") != std::string::npos);
+  CHECK(mmr.body.find(R"({"id":2,)") == std::string::npos);
+}
+
+}  // namespace sextant::api

@@ -1,0 +1,205 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cmath>
+#include <set>
+#include <thread>
+
+#include "core/database.h"
+#include "index/flat_index.h"
+#include "support/random_vectors.h"
+#include "support/temp_dir.h"
+
+namespace sextant {
+
+namespace {
+
+CollectionConfig SmallConfig(size_t dim, Metric metric, size_t threshold_kb) {
+  CollectionConfig c;
+  c.dim = dim;
+  c.metric = metric;
+  c.hnsw.m = 16;
+  c.hnsw.ef_construct = 100;
+  c.optimizer.indexing_threshold_kb = threshold_kb;
+  return c;
+}
+
+std::vector<PointInput> Points(const std::vector<float>& data, size_t dim, uint64_t first_id) {
+  std::vector<PointInput> points;
+  for (size_t i = 0; i < data.size() / dim; ++i) {
+    points.push_back(PointInput{PointId::Num(first_id + i),
+                                std::vector<float>(data.begin() + i * dim, data.begin() + (i + 1) * dim),
+                                "{\"i\":" + std::to_string(first_id + i) + "}"});
+  }
+  return points;
+}
+
+}  // namespace
+
+TEST_CASE("A collection indexes segments in the background and searches all of them", "[core]") {
+  testing::TempDir dir;
+  auto db = Database::Open(DatabaseOptions{.data_dir = dir.path(), .build_threads = 2});
+  REQUIRE(db.ok());
+  const size_t dim = 16, n = 6000;
+  // 16 dims = 64 bytes a vector: 100 KB seals every 1600 points.
+  REQUIRE((*db)->CreateCollection("c", SmallConfig(dim, Metric::kEuclid, 100)).ok());
+  auto c = *(*db)->GetCollection("c");
+  auto data = testing::RandomVectors(n, dim, 21);
+  for (size_t b = 0; b < n; b += 1000) {
+    std::vector<float> part(data.begin() + b * dim, data.begin() + (b + 1000) * dim);
+    REQUIRE(c->Upsert(Points(part, dim, b)).ok());
+  }
+  c->TEST_WaitForIndexing();
+  const CollectionInfo info = c->Info();
+  CHECK(info.points_count == n);
+  CHECK(info.indexed_vectors_count > 0);
+  CHECK(info.status == CollectionInfo::Status::kGreen);
+
+  FlatIndex oracle(dim, Metric::kEuclid);
+  std::vector<Offset> offsets(n);
+  for (size_t i = 0; i < n; ++i) offsets[i] = static_cast<Offset>(i);
+  REQUIRE(oracle.Add(offsets, MatrixView(data.data(), n, dim)).ok());
+  auto queries = testing::RandomVectors(50, dim, 22);
+  size_t hits = 0;
+  for (size_t q = 0; q < 50; ++q) {
+    QueryOptions o;
+    o.vector.assign(queries.begin() + q * dim, queries.begin() + (q + 1) * dim);
+    o.limit = 10;
+    auto got = c->Query(o);
+    auto truth = oracle.Search(o.vector, SearchParams{.k = 10});
+    REQUIRE(got.ok());
+    REQUIRE(got->size() == 10);
+    const float bound = std::sqrt(truth->back().distance) + 1e-4f;
+    for (const auto& p : *got) hits += p.score <= bound;
+  }
+  CHECK(double(hits) / 500.0 >= 0.95);
+}
+
+TEST_CASE("Updates and deletes are never returned in their old form", "[core]") {
+  testing::TempDir dir;
+  auto db = Database::Open(DatabaseOptions{.data_dir = dir.path()});
+  REQUIRE(db.ok());
+  REQUIRE((*db)->CreateCollection("c", SmallConfig(2, Metric::kEuclid, 1)).ok());
+  auto c = *(*db)->GetCollection("c");
+  REQUIRE(c->Upsert({{PointId::Num(1), {0, 0}, "{\"v\":1}"}, {PointId::Num(2), {10, 10}, ""}}).ok());
+  REQUIRE(c->Upsert({{PointId::Num(1), {20, 20}, "{\"v\":2}"}}).ok());
+  c->TEST_WaitForIndexing();
+  QueryOptions o;
+  o.vector = {0, 0};
+  o.limit = 5;
+  o.with_payload = true;
+  auto hits = c->Query(o);
+  REQUIRE(hits.ok());
+  REQUIRE(hits->size() == 2);
+  CHECK((*hits)[0].id == PointId::Num(2));
+  CHECK((*hits)[1].id == PointId::Num(1));
+  CHECK(*(*hits)[1].payload == "{\"v\":2}");
+  const PointId gone = PointId::Num(2);
+  REQUIRE(c->Delete({&gone, 1}).ok());
+  hits = c->Query(o);
+  REQUIRE(hits->size() == 1);
+  CHECK(c->Count() == 1);
+}
+
+TEST_CASE("Collections and points survive a clean restart", "[core]") {
+  testing::TempDir dir;
+  const size_t dim = 4;
+  auto data = testing::RandomVectors(300, dim, 23);
+  {
+    auto db = Database::Open(DatabaseOptions{.data_dir = dir.path()});
+    REQUIRE(db.ok());
+    REQUIRE((*db)->CreateCollection("keep", SmallConfig(dim, Metric::kCosine, 10000)).ok());
+    REQUIRE((*db)->CreateCollection("drop", SmallConfig(dim, Metric::kDot, 10000)).ok());
+    REQUIRE((*(*db)->GetCollection("keep"))->Upsert(Points(data, dim, 0)).ok());
+    REQUIRE(*(*db)->DeleteCollection("drop"));
+  }
+  auto db = Database::Open(DatabaseOptions{.data_dir = dir.path()});
+  REQUIRE(db.ok());
+  CHECK((*db)->ListCollections() == std::vector<std::string>{"keep"});
+  auto c = *(*db)->GetCollection("keep");
+  CHECK(c->Count() == 300);
+  CHECK(c->config().metric == Metric::kCosine);
+  const PointId id = PointId::Num(17);
+  auto records = c->Retrieve({&id, 1}, true, true);
+  REQUIRE(records.ok());
+  REQUIRE(records->size() == 1);
+  CHECK(*(*records)[0].payload == "{\"i\":17}");
+  // Cosine vectors are stored normalised.
+  double norm = 0;
+  for (float x : *(*records)[0].vector) norm += x * x;
+  CHECK(norm == Approx(1.0).epsilon(1e-5));
+  // A deleted collection's name can be reused and starts empty.
+  REQUIRE((*db)->CreateCollection("drop", SmallConfig(dim, Metric::kDot, 10000)).ok());
+  CHECK((*(*db)->GetCollection("drop"))->Count() == 0);
+}
+
+TEST_CASE("Bad input changes nothing", "[core]") {
+  testing::TempDir dir;
+  auto db = Database::Open(DatabaseOptions{.data_dir = dir.path()});
+  REQUIRE(db.ok());
+  CHECK((*db)->CreateCollection("a/b", SmallConfig(3, Metric::kDot, 10)).code() == Status::Code::kInvalidArgument);
+  CHECK((*db)->CreateCollection("x", SmallConfig(0, Metric::kDot, 10)).code() == Status::Code::kInvalidArgument);
+  REQUIRE((*db)->CreateCollection("c", SmallConfig(3, Metric::kDot, 10)).ok());
+  CHECK((*db)->CreateCollection("c", SmallConfig(3, Metric::kDot, 10)).code() == Status::Code::kAlreadyExists);
+  auto c = *(*db)->GetCollection("c");
+  REQUIRE(c->Upsert({{PointId::Num(1), {1, 2, 3}, ""}}).ok());
+  CHECK(c->Upsert({{PointId::Num(2), {1, 2}, ""}}).status().code() == Status::Code::kInvalidArgument);
+  CHECK(c->Upsert({{PointId::Num(2), {1, NAN, 3}, ""}}).status().code() == Status::Code::kInvalidArgument);
+  CHECK(c->Upsert({{PointId::Num(3), {1, 2, 3}, ""}, {PointId::Num(4), {INFINITY, 2, 3}, ""}}).status().code() ==
+        Status::Code::kInvalidArgument);
+  CHECK(c->Upsert({}).status().code() == Status::Code::kInvalidArgument);
+  CHECK(c->Count() == 1);  // the valid point of the rejected batch was not stored either
+  QueryOptions o;
+  o.vector = {1, 2};
+  CHECK(c->Query(o).status().code() == Status::Code::kInvalidArgument);
+  CHECK((*db)->GetCollection("nope").status().code() == Status::Code::kNotFound);
+}
+
+TEST_CASE("Searches run while writers upsert and the optimizer seals segments", "[core][concurrency]") {
+  testing::TempDir dir;
+  auto db = Database::Open(DatabaseOptions{.data_dir = dir.path(), .build_threads = 2});
+  REQUIRE(db.ok());
+  const size_t dim = 8;
+  REQUIRE((*db)->CreateCollection("c", SmallConfig(dim, Metric::kEuclid, 8)).ok());  // 256 points
+  auto c = *(*db)->GetCollection("c");
+  auto data = testing::RandomVectors(3000, dim, 24);
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (size_t b = 0; b < 3000; b += 100) {
+      std::vector<float> part(data.begin() + b * dim, data.begin() + (b + 100) * dim);
+      REQUIRE(c->Upsert(Points(part, dim, b % 1500)).ok());  // second half updates the first
+      if (b % 500 == 0) {
+        const PointId id = PointId::Num(b / 2);
+        REQUIRE(c->Delete({&id, 1}).ok());
+      }
+    }
+    done = true;
+  });
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&, r] {
+      size_t rounds = 0;
+      while (!done || rounds < 20) {
+        QueryOptions o;
+        o.vector.assign(data.begin() + r * dim, data.begin() + (r + 1) * dim);
+        o.limit = 10;
+        o.with_payload = rounds % 2 == 0;
+        auto hits = c->Query(o);
+        REQUIRE(hits.ok());
+        std::set<PointId> ids;
+        for (const auto& p : *hits) ids.insert(p.id);
+        REQUIRE(ids.size() == hits->size());  // no id twice, even mid-update
+        auto page = c->Scroll(std::nullopt, 50, false, false);
+        REQUIRE(page.ok());
+        ++rounds;
+      }
+    });
+  }
+  writer.join();
+  for (auto& t : readers) t.join();
+  c->TEST_WaitForIndexing();
+  CHECK(c->Count() <= 1500);
+  CHECK(c->Count() >= 1490);
+}
+
+}  // namespace sextant

@@ -1,0 +1,116 @@
+#include <catch2/catch.hpp>
+
+#include <numeric>
+#include <set>
+
+#include "index/flat_index.h"
+#include "index/index_factory.h"
+#include "support/random_vectors.h"
+
+namespace sextant {
+
+namespace {
+
+std::unique_ptr<Index> Build(const IndexSpec& spec, const std::vector<float>& data, size_t dim,
+                             Metric metric) {
+  const size_t n = data.size() / dim;
+  auto index = MakeIndex(spec, dim, metric, n);
+  REQUIRE(index.ok());
+  std::vector<Offset> offsets(n);
+  std::iota(offsets.begin(), offsets.end(), 0);
+  REQUIRE((*index)->Add(offsets, MatrixView(data.data(), n, dim)).ok());
+  return std::move(index).value();
+}
+
+double Recall(const Index& ann, const Index& exact, const std::vector<float>& queries, size_t dim,
+              size_t k, const OffsetFilter* filter = nullptr) {
+  size_t hits = 0, total = 0;
+  for (size_t q = 0; q < queries.size() / dim; ++q) {
+    VectorView v(queries.data() + q * dim, dim);
+    auto truth = exact.Search(v, SearchParams{.k = k, .filter = filter});
+    auto got = ann.Search(v, SearchParams{.k = k, .ef = 64, .filter = filter});
+    REQUIRE(truth.ok());
+    REQUIRE(got.ok());
+    // Count by distance: ties with the k-th true distance are hits.
+    const float bound = truth->back().distance + 1e-5f;
+    for (const Hit& h : *got) hits += h.distance <= bound;
+    total += truth->size();
+  }
+  return double(hits) / double(total);
+}
+
+class MultipleOf3 final : public OffsetFilter {
+ public:
+  bool Accepts(Offset o) const override { return o % 3 == 0; }
+};
+
+}  // namespace
+
+TEST_CASE("HnswIndex finds what FlatIndex finds", "[index][hnsw]") {
+  const size_t n = 4000, dim = 24;
+  auto data = testing::RandomVectors(n, dim, 7);
+  auto queries = testing::RandomVectors(100, dim, 8);
+  for (Metric metric : {Metric::kEuclid, Metric::kDot, Metric::kManhattan}) {
+    auto flat = Build(IndexSpec::Flat(), data, dim, metric);
+    auto hnsw = Build(IndexSpec{.m = 16, .ef_construct = 100}, data, dim, metric);
+    CHECK(Recall(*hnsw, *flat, queries, dim, 10) >= 0.95);
+  }
+}
+
+TEST_CASE("HnswIndex tests the filter while walking and keeps its recall", "[index][hnsw]") {
+  const size_t n = 4000, dim = 16;
+  auto data = testing::RandomVectors(n, dim, 9);
+  auto queries = testing::RandomVectors(50, dim, 10);
+  auto flat = Build(IndexSpec::Flat(), data, dim, Metric::kEuclid);
+  auto hnsw = Build(IndexSpec{.m = 16, .ef_construct = 100}, data, dim, Metric::kEuclid);
+  MultipleOf3 filter;
+  CHECK(Recall(*hnsw, *flat, queries, dim, 10, &filter) >= 0.95);
+  auto hits = hnsw->Search({queries.data(), dim}, SearchParams{.k = 10, .filter = &filter});
+  REQUIRE(hits.ok());
+  CHECK(hits->size() == 10);
+  for (const Hit& h : *hits) CHECK(h.offset % 3 == 0);
+}
+
+TEST_CASE("HnswIndex exact search equals FlatIndex", "[index][hnsw]") {
+  const size_t n = 1000, dim = 8;
+  auto data = testing::RandomVectors(n, dim, 11);
+  auto flat = Build(IndexSpec::Flat(), data, dim, Metric::kEuclid);
+  auto hnsw = Build(IndexSpec{.m = 8, .ef_construct = 50}, data, dim, Metric::kEuclid);
+  auto a = flat->Search({data.data() + 5 * dim, dim}, SearchParams{.k = 20});
+  auto b = hnsw->Search({data.data() + 5 * dim, dim}, SearchParams{.k = 20, .exact = true});
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(a->size() == b->size());
+  for (size_t i = 0; i < a->size(); ++i) CHECK((*a)[i].offset == (*b)[i].offset);
+}
+
+TEST_CASE("A cloned HnswIndex takes new points and leaves the original untouched", "[index][hnsw]") {
+  const size_t n = 3000, dim = 12;
+  auto data = testing::RandomVectors(2 * n, dim, 12);
+  std::vector<float> first(data.begin(), data.begin() + n * dim);
+  auto original = Build(IndexSpec{.m = 16, .ef_construct = 100}, first, dim, Metric::kEuclid);
+  auto clone = original->CloneWithCapacity(2 * n);
+  REQUIRE(clone.ok());
+  std::vector<Offset> offsets(n);
+  std::iota(offsets.begin(), offsets.end(), static_cast<Offset>(n));
+  REQUIRE((*clone)->Add(offsets, MatrixView(data.data() + n * dim, n, dim)).ok());
+  CHECK(original->size() == n);
+  CHECK((*clone)->size() == 2 * n);
+  CHECK((*clone)->Vector(static_cast<Offset>(n + 5))[0] == data[(n + 5) * dim]);
+  CHECK((*clone)->Vector(7)[0] == data[7 * dim]);
+
+  auto flat = Build(IndexSpec::Flat(), data, dim, Metric::kEuclid);
+  auto queries = testing::RandomVectors(50, dim, 13);
+  CHECK(Recall(**clone, *flat, queries, dim, 10) >= 0.95);
+  // The original still answers from its own points only.
+  auto hits = original->Search({data.data() + (n + 1) * dim, dim}, SearchParams{.k = 5});
+  REQUIRE(hits.ok());
+  for (const Hit& h : *hits) CHECK(h.offset < n);
+}
+
+TEST_CASE("MakeIndex refuses impossible specs", "[index]") {
+  CHECK(MakeIndex(IndexSpec{.m = 1}, 8, Metric::kDot, 10).status().code() == Status::Code::kInvalidArgument);
+  CHECK(MakeIndex(IndexSpec::Flat(), 0, Metric::kDot, 10).status().code() == Status::Code::kInvalidArgument);
+}
+
+}  // namespace sextant
