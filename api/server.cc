@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -268,8 +269,27 @@ class Session : public std::enable_shared_from_this<Session> {
     res->prepare_payload();
     stream_.expires_after(server_.options().write_timeout);
     http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code, size_t) {
-      self->Close();
+      self->DrainAndClose();
     });
+  }
+
+  // After an early answer (413, 400) the client may still be sending its body.
+  // Closing with unread data would make the kernel send RST, and the client
+  // would see "connection reset" instead of our answer; so stop sending, then
+  // read and discard what still arrives for a few seconds.
+  void DrainAndClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(5));
+    DrainSome();
+  }
+
+  void DrainSome() {
+    stream_.async_read_some(asio::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return;  // EOF, timeout or reset: the session ends
+                              self->DrainSome();
+                            });
   }
 
   void Close() {
@@ -279,6 +299,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
+  std::array<char, 16384> drain_buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpServer::Impl& server_;
 };

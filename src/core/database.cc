@@ -102,13 +102,15 @@ Result<bool> Database::DeleteCollection(const std::string& name) {
   std::lock_guard<std::mutex> create_lock(create_mu_);
   std::shared_ptr<Collection> victim;
   {
-    std::unique_lock<std::shared_mutex> lock(mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     auto it = collections_.find(name);
     if (it == collections_.end()) return false;
-    victim = std::move(it->second);
-    collections_.erase(it);
+    victim = it->second;
   }
+  // Mark first: if the marker cannot be written the collection stays as it was.
   RETURN_IF_ERROR(victim->MarkDropped());
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  collections_.erase(name);
   return true;
 }
 
