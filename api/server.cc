@@ -243,7 +243,8 @@ class Session : public std::enable_shared_from_this<Session> {
                    });
   }
 
-  void Write(HttpResponse response, unsigned version, bool keep_alive) {
+  static std::shared_ptr<http::response<http::string_body>> ToBeast(HttpResponse response,
+                                                                      unsigned version, bool keep_alive) {
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version);
     res->set(http::field::server, "sextant");
@@ -251,6 +252,11 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive);
     res->body() = std::move(response.body);
     res->prepare_payload();
+    return res;
+  }
+
+  void Write(HttpResponse response, unsigned version, bool keep_alive) {
+    auto res = ToBeast(std::move(response), version, keep_alive);
     stream_.expires_after(server_.options().write_timeout);
     http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
       --self->server_.in_flight();
@@ -259,14 +265,9 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // For requests that never reached a handler (413, malformed HTTP).
   void SendAndClose(HttpResponse response) {
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(response.status), 11);
-    res->set(http::field::server, "sextant");
-    res->set(http::field::content_type, response.content_type);
-    res->keep_alive(false);
-    res->body() = std::move(response.body);
-    res->prepare_payload();
+    auto res = ToBeast(std::move(response), 11, /*keep_alive=*/false);
     stream_.expires_after(server_.options().write_timeout);
     http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code, size_t) {
       self->DrainAndClose();

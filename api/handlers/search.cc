@@ -165,6 +165,31 @@ Result<simdjson::dom::array> ReadSearches(JsonElement body) {
   return list;
 }
 
+// A batch endpoint: parses every entry with `read` before running any (one bad
+// entry fails the whole batch), then writes each result with `write`.
+template <typename Read, typename Write>
+Handler BatchHandler(Database& db, Read read, Write write) {
+  return JsonHandler([&db, read, write](const HttpRequest& req) -> Result<std::string> {
+    ASSIGN_OR_RETURN(auto c, db.GetCollection(req.PathParam("collection_name")));
+    ASSIGN_OR_RETURN(JsonElement body, ParseBody(req.body, false));
+    ASSIGN_OR_RETURN(auto searches, ReadSearches(body));
+    std::vector<ParsedSearch> parsed;
+    for (JsonElement e : searches) {
+      if (!e.is_object()) return FormatError("searches: expected objects");
+      ASSIGN_OR_RETURN(ParsedSearch s, read(e));
+      parsed.push_back(std::move(s));
+    }
+    JsonWriter w;
+    w.BeginArray();
+    for (ParsedSearch& s : parsed) {
+      ASSIGN_OR_RETURN(auto hits, Run(*c, s));
+      write(w, s, hits);
+    }
+    w.EndArray();
+    return w.Take();
+  });
+}
+
 }  // namespace
 
 void RegisterSearchRoutes(Router& router, Database& db) {
@@ -180,25 +205,8 @@ void RegisterSearchRoutes(Router& router, Database& db) {
              }));
 
   router.Add("POST", "/collections/{collection_name}/points/search/batch",
-             JsonHandler([&db](const HttpRequest& req) -> Result<std::string> {
-               ASSIGN_OR_RETURN(auto c, db.GetCollection(req.PathParam("collection_name")));
-               ASSIGN_OR_RETURN(JsonElement body, ParseBody(req.body, false));
-               ASSIGN_OR_RETURN(auto searches, ReadSearches(body));
-               // Parse every search before running any: one bad entry fails the batch.
-               std::vector<ParsedSearch> parsed;
-               for (JsonElement e : searches) {
-                 if (!e.is_object()) return FormatError("searches: expected objects");
-                 ASSIGN_OR_RETURN(ParsedSearch s, ReadLegacySearch(e));
-                 parsed.push_back(std::move(s));
-               }
-               JsonWriter w;
-               w.BeginArray();
-               for (ParsedSearch& s : parsed) {
-                 ASSIGN_OR_RETURN(auto hits, Run(*c, s));
-                 WritePoints(w, hits, s.payload);
-               }
-               w.EndArray();
-               return w.Take();
+             BatchHandler(db, ReadLegacySearch, [](JsonWriter& w, const ParsedSearch& s, const auto& hits) {
+               WritePoints(w, hits, s.payload);
              }));
 
   router.Add("POST", "/collections/{collection_name}/points/query",
@@ -215,26 +223,10 @@ void RegisterSearchRoutes(Router& router, Database& db) {
              }));
 
   router.Add("POST", "/collections/{collection_name}/points/query/batch",
-             JsonHandler([&db](const HttpRequest& req) -> Result<std::string> {
-               ASSIGN_OR_RETURN(auto c, db.GetCollection(req.PathParam("collection_name")));
-               ASSIGN_OR_RETURN(JsonElement body, ParseBody(req.body, false));
-               ASSIGN_OR_RETURN(auto searches, ReadSearches(body));
-               std::vector<ParsedSearch> parsed;
-               for (JsonElement e : searches) {
-                 if (!e.is_object()) return FormatError("searches: expected objects");
-                 ASSIGN_OR_RETURN(ParsedSearch s, ReadQuery(e));
-                 parsed.push_back(std::move(s));
-               }
-               JsonWriter w;
-               w.BeginArray();
-               for (ParsedSearch& s : parsed) {
-                 ASSIGN_OR_RETURN(auto hits, Run(*c, s));
-                 w.BeginObject().Key("points");
-                 WritePoints(w, hits, s.payload);
-                 w.EndObject();
-               }
-               w.EndArray();
-               return w.Take();
+             BatchHandler(db, ReadQuery, [](JsonWriter& w, const ParsedSearch& s, const auto& hits) {
+               w.BeginObject().Key("points");
+               WritePoints(w, hits, s.payload);
+               w.EndObject();
              }));
 }
 
