@@ -15,11 +15,20 @@ namespace sextant {
 // REQUIRES: a and b point to `dim` floats each; no alignment requirement.
 using DistanceFn = float (*)(const float* a, const float* b, size_t dim);
 
+// The same kernels with the signature of hnswlib's DISTFUNC (`param` points to
+// the dimension as a size_t), so the graph code calls them directly, with no
+// adapter in between. `one_minus_dot` is 1 - dot: the ordering distance of
+// Cosine and Dot (see common/types.h).
+using SpaceDistanceFn = float (*)(const void* a, const void* b, const void* dim);
+
 struct DistanceKernels {
   DistanceFn l2_sqr;  // sum((a[i]-b[i])^2)
   DistanceFn dot;     // sum(a[i]*b[i])
   DistanceFn l1;      // sum(|a[i]-b[i]|)
   const char* isa;    // "scalar", "avx2", "avx512"
+  SpaceDistanceFn space_l2_sqr;
+  SpaceDistanceFn space_one_minus_dot;
+  SpaceDistanceFn space_l1;
 };
 
 // The scalar reference: plain loops, the oracle of every kernel test.

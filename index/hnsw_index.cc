@@ -18,24 +18,17 @@ namespace sextant {
 namespace {
 
 // hnswlib calls its distance through DISTFUNC(a, b, param); this space hands it
-// our dispatched kernel. Only graph construction goes through it: searches call
-// the kernel directly (see SearchLayered below).
+// our dispatched kernel directly (SpaceDistanceFn has that signature), with the
+// dimension as the parameter. Searches call the kernels themselves (SearchLayered).
 class KernelSpace final : public hnswlib::SpaceInterface<float> {
  public:
-  KernelSpace(Metric metric, size_t dim) : param_{MetricDistance(metric, dim)} {}
-  size_t get_data_size() override { return param_.distance.dim() * sizeof(float); }
-  hnswlib::DISTFUNC<float> get_dist_func() override { return &Distance; }
-  void* get_dist_func_param() override { return &param_; }
+  KernelSpace(Metric metric, size_t dim) : distance_(metric, dim) {}
+  size_t get_data_size() override { return distance_.dim() * sizeof(float); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return distance_.space_kernel(); }
+  void* get_dist_func_param() override { return const_cast<size_t*>(distance_.dim_ptr()); }
 
  private:
-  struct Param {
-    MetricDistance distance;
-  };
-  static float Distance(const void* a, const void* b, const void* param) {
-    const auto* p = static_cast<const Param*>(param);
-    return p->distance(static_cast<const float*>(a), static_cast<const float*>(b));
-  }
-  Param param_;
+  MetricDistance distance_;
 };
 
 using Graph = hnswlib::HierarchicalNSW<float>;
@@ -184,10 +177,15 @@ void SearchBaseLayer(const hnswlib::HierarchicalNSW<float>& h, const MetricDista
     return filter->Accepts(static_cast<Offset>(label));
   };
 
-  // Reused across searches on this thread: no allocation per query.
-  thread_local std::vector<Candidate> candidates;  // min-heap
-  thread_local std::vector<NodeId> fresh;          // unvisited neighbours of one node
-  std::vector<Candidate>& top = *out;              // max-heap, at most ef
+  // Buffers are reused across searches on this thread (no allocation per
+  // query) but moved into locals for the search: the kernel is an opaque call,
+  // and a vector whose address escapes (a thread_local) would have its size and
+  // data pointer reloaded after every distance.
+  thread_local std::vector<Candidate> candidates_storage;
+  thread_local std::vector<NodeId> fresh_storage;
+  std::vector<Candidate> candidates = std::move(candidates_storage);  // min-heap
+  std::vector<NodeId> fresh = std::move(fresh_storage);  // unvisited neighbours of one node
+  std::vector<Candidate> top = std::move(*out);          // max-heap, at most ef
   top.clear();
   candidates.clear();
   fresh.resize(std::max<size_t>(fresh.size(), h.maxM0_ + 1));
@@ -240,6 +238,9 @@ void SearchBaseLayer(const hnswlib::HierarchicalNSW<float>& h, const MetricDista
     // The next node to expand is the closest candidate: fetch its links now.
     if (!candidates.empty()) __builtin_prefetch(links_of(candidates.front().node));
   }
+  *out = std::move(top);
+  candidates_storage = std::move(candidates);
+  fresh_storage = std::move(fresh);
 }
 
 }  // namespace

@@ -15,9 +15,9 @@ class MetricDistance {
     const DistanceKernels& k = ActiveKernels();
     switch (metric) {
       case Metric::kCosine:
-      case Metric::kDot: fn_ = k.dot; one_minus_ = true; break;
-      case Metric::kEuclid: fn_ = k.l2_sqr; break;
-      case Metric::kManhattan: fn_ = k.l1; break;
+      case Metric::kDot: fn_ = k.dot; space_fn_ = k.space_one_minus_dot; one_minus_ = true; break;
+      case Metric::kEuclid: fn_ = k.l2_sqr; space_fn_ = k.space_l2_sqr; break;
+      case Metric::kManhattan: fn_ = k.l1; space_fn_ = k.space_l1; break;
     }
   }
   float operator()(const float* a, const float* b) const {
@@ -25,11 +25,16 @@ class MetricDistance {
     return one_minus_ ? 1.0f - r : r;
   }
   DistanceFn kernel() const { return fn_; }
+  // The ordering distance itself (1 - dot included) with hnswlib's signature;
+  // its third argument must point to dim().
+  SpaceDistanceFn space_kernel() const { return space_fn_; }
+  const size_t* dim_ptr() const { return &dim_; }
   bool one_minus() const { return one_minus_; }
   size_t dim() const { return dim_; }
 
  private:
   DistanceFn fn_ = nullptr;
+  SpaceDistanceFn space_fn_ = nullptr;
   bool one_minus_ = false;
   size_t dim_;
 };
