@@ -65,21 +65,10 @@ float L1Scalar(const float* a, const float* b, size_t dim) {
   return (s0 + s1) + (s2 + s3);
 }
 
-
-// hnswlib's DISTFUNC signature; see SpaceDistanceFn in distance.h.
-float SpaceL2SqrScalar(const void* a, const void* b, const void* dim) {
-  return L2SqrScalar(static_cast<const float*>(a), static_cast<const float*>(b), *static_cast<const size_t*>(dim));
-}
-float SpaceOneMinusDotScalar(const void* a, const void* b, const void* dim) {
-  return 1.0f - DotScalar(static_cast<const float*>(a), static_cast<const float*>(b),
-                      *static_cast<const size_t*>(dim));
-}
-float SpaceL1Scalar(const void* a, const void* b, const void* dim) {
-  return L1Scalar(static_cast<const float*>(a), static_cast<const float*>(b), *static_cast<const size_t*>(dim));
-}
-
 constexpr DistanceKernels kScalarKernels = {L2SqrScalar, DotScalar, L1Scalar, "scalar",
-                                            SpaceL2SqrScalar, SpaceOneMinusDotScalar, SpaceL1Scalar};
+                                            AsSpaceDistance<L2SqrScalar>,
+                                            AsSpaceOneMinusDot<DotScalar>,
+                                            AsSpaceDistance<L1Scalar>};
 
 // Ordered from least to most capable; the numeric order is what the
 // SEXTANT_ISA cap compares.

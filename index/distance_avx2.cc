@@ -91,23 +91,12 @@ float L2SqrAvx2(const float* a, const float* b, size_t dim) { return Kernel<L2Sq
 float DotAvx2(const float* a, const float* b, size_t dim) { return Kernel<DotOp>(a, b, dim); }
 float L1Avx2(const float* a, const float* b, size_t dim) { return Kernel<L1Op>(a, b, dim); }
 
-// hnswlib's DISTFUNC signature; see SpaceDistanceFn in distance.h.
-float SpaceL2SqrAvx2(const void* a, const void* b, const void* dim) {
-  return L2SqrAvx2(static_cast<const float*>(a), static_cast<const float*>(b), *static_cast<const size_t*>(dim));
-}
-float SpaceOneMinusDotAvx2(const void* a, const void* b, const void* dim) {
-  return 1.0f - DotAvx2(static_cast<const float*>(a), static_cast<const float*>(b),
-                      *static_cast<const size_t*>(dim));
-}
-float SpaceL1Avx2(const void* a, const void* b, const void* dim) {
-  return L1Avx2(static_cast<const float*>(a), static_cast<const float*>(b), *static_cast<const size_t*>(dim));
-}
-
 }  // namespace
 
 // Constant-initialised: linking it in executes nothing.
 constinit const DistanceKernels kAvx2Kernels = {L2SqrAvx2, DotAvx2, L1Avx2, "avx2",
-    SpaceL2SqrAvx2, SpaceOneMinusDotAvx2, SpaceL1Avx2};
+    AsSpaceDistance<L2SqrAvx2>, AsSpaceOneMinusDot<DotAvx2>,
+    AsSpaceDistance<L1Avx2>};
 
 }  // namespace sextant
 

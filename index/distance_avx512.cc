@@ -93,23 +93,12 @@ float L2SqrAvx512(const float* a, const float* b, size_t dim) { return Kernel<L2
 float DotAvx512(const float* a, const float* b, size_t dim) { return Kernel<DotOp>(a, b, dim); }
 float L1Avx512(const float* a, const float* b, size_t dim) { return Kernel<L1Op>(a, b, dim); }
 
-// hnswlib's DISTFUNC signature; see SpaceDistanceFn in distance.h.
-float SpaceL2SqrAvx512(const void* a, const void* b, const void* dim) {
-  return L2SqrAvx512(static_cast<const float*>(a), static_cast<const float*>(b), *static_cast<const size_t*>(dim));
-}
-float SpaceOneMinusDotAvx512(const void* a, const void* b, const void* dim) {
-  return 1.0f - DotAvx512(static_cast<const float*>(a), static_cast<const float*>(b),
-                      *static_cast<const size_t*>(dim));
-}
-float SpaceL1Avx512(const void* a, const void* b, const void* dim) {
-  return L1Avx512(static_cast<const float*>(a), static_cast<const float*>(b), *static_cast<const size_t*>(dim));
-}
-
 }  // namespace
 
 // Constant-initialised: linking it in executes nothing.
 constinit const DistanceKernels kAvx512Kernels = {L2SqrAvx512, DotAvx512, L1Avx512, "avx512",
-    SpaceL2SqrAvx512, SpaceOneMinusDotAvx512, SpaceL1Avx512};
+    AsSpaceDistance<L2SqrAvx512>, AsSpaceOneMinusDot<DotAvx512>,
+    AsSpaceDistance<L1Avx512>};
 
 }  // namespace sextant
 

@@ -19,6 +19,20 @@
 
 namespace sextant {
 
+// hnswlib's DISTFUNC signature (SpaceDistanceFn) for a kernel. Templates over
+// the kernel, so each kernel file instantiates its own copy, built with that
+// file's flags and calling its kernel directly (the kernels have internal
+// linkage, so no two files ever share an instantiation).
+template <DistanceFn kKernel>
+float AsSpaceDistance(const void* a, const void* b, const void* dim) {
+  return kKernel(static_cast<const float*>(a), static_cast<const float*>(b),
+                 *static_cast<const size_t*>(dim));
+}
+template <DistanceFn kDot>
+float AsSpaceOneMinusDot(const void* a, const void* b, const void* dim) {
+  return 1.0f - AsSpaceDistance<kDot>(a, b, dim);
+}
+
 #if SEXTANT_DISTANCE_X86
 // Built with -mavx2 -mfma: needs a CPU with AVX2 and FMA.
 extern const DistanceKernels kAvx2Kernels;

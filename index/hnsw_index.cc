@@ -19,7 +19,8 @@ namespace {
 
 // hnswlib calls its distance through DISTFUNC(a, b, param); this space hands it
 // our dispatched kernel directly (SpaceDistanceFn has that signature), with the
-// dimension as the parameter. Searches call the kernels themselves (SearchLayered).
+// dimension as the parameter. Searches call the same kernel themselves
+// (HnswIndex::Search and SearchBaseLayer below).
 class KernelSpace final : public hnswlib::SpaceInterface<float> {
  public:
   KernelSpace(Metric metric, size_t dim) : distance_(metric, dim) {}
@@ -156,9 +157,8 @@ void SearchBaseLayer(const hnswlib::HierarchicalNSW<float>& h, const MetricDista
   const size_t stride = h.size_data_per_element_;
   const size_t data_offset = h.offsetData_;
   const size_t label_offset = h.label_offset_;
-  const DistanceFn kernel = metric.kernel();
-  const size_t dim = metric.dim();
-  const bool one_minus = metric.one_minus();
+  const SpaceDistanceFn kernel = metric.space_kernel();
+  const size_t* const dim = metric.dim_ptr();
 
   auto data_of = [&](NodeId id) {
     return reinterpret_cast<const float*>(level0 + id * stride + data_offset);
@@ -166,10 +166,7 @@ void SearchBaseLayer(const hnswlib::HierarchicalNSW<float>& h, const MetricDista
   auto links_of = [&](NodeId id) {
     return reinterpret_cast<const hnswlib::linklistsizeint*>(level0 + id * stride);
   };
-  auto distance = [&](NodeId id) {
-    const float r = kernel(query, data_of(id), dim);
-    return one_minus ? 1.0f - r : r;
-  };
+  auto distance = [&](NodeId id) { return kernel(query, data_of(id), dim); };
   auto accepted = [&](NodeId id) {
     if constexpr (!kFiltered) return true;
     hnswlib::labeltype label;

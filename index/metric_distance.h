@@ -15,27 +15,20 @@ class MetricDistance {
     const DistanceKernels& k = ActiveKernels();
     switch (metric) {
       case Metric::kCosine:
-      case Metric::kDot: fn_ = k.dot; space_fn_ = k.space_one_minus_dot; one_minus_ = true; break;
-      case Metric::kEuclid: fn_ = k.l2_sqr; space_fn_ = k.space_l2_sqr; break;
-      case Metric::kManhattan: fn_ = k.l1; space_fn_ = k.space_l1; break;
+      case Metric::kDot: fn_ = k.space_one_minus_dot; break;
+      case Metric::kEuclid: fn_ = k.space_l2_sqr; break;
+      case Metric::kManhattan: fn_ = k.space_l1; break;
     }
   }
-  float operator()(const float* a, const float* b) const {
-    const float r = fn_(a, b, dim_);
-    return one_minus_ ? 1.0f - r : r;
-  }
-  DistanceFn kernel() const { return fn_; }
-  // The ordering distance itself (1 - dot included) with hnswlib's signature;
-  // its third argument must point to dim().
-  SpaceDistanceFn space_kernel() const { return space_fn_; }
+  float operator()(const float* a, const float* b) const { return fn_(a, b, &dim_); }
+  // The same distance with hnswlib's DISTFUNC signature: call it as
+  // space_kernel()(a, b, dim_ptr()). Hot loops hoist both out.
+  SpaceDistanceFn space_kernel() const { return fn_; }
   const size_t* dim_ptr() const { return &dim_; }
-  bool one_minus() const { return one_minus_; }
   size_t dim() const { return dim_; }
 
  private:
-  DistanceFn fn_ = nullptr;
-  SpaceDistanceFn space_fn_ = nullptr;
-  bool one_minus_ = false;
+  SpaceDistanceFn fn_ = nullptr;
   size_t dim_;
 };
 

@@ -170,6 +170,20 @@ TEST_CASE("Every kernel table returns zero for empty vectors and identical input
   }
 }
 
+TEST_CASE("Every table's hnswlib-signature entries equal its kernels (1 - dot for dot)",
+          "[index][distance]") {
+  for (const DistanceKernels* k : AvailableTables()) {
+    CAPTURE(k->isa);
+    for (size_t dim : {1, 17, 100, 128}) {
+      CAPTURE(dim);
+      const Inputs in = RandomInputs(dim, 11);
+      CHECK(k->space_l2_sqr(in.a(), in.b(), &dim) == k->l2_sqr(in.a(), in.b(), dim));
+      CHECK(k->space_one_minus_dot(in.a(), in.b(), &dim) == 1.0f - k->dot(in.a(), in.b(), dim));
+      CHECK(k->space_l1(in.a(), in.b(), &dim) == k->l1(in.a(), in.b(), dim));
+    }
+  }
+}
+
 TEST_CASE("The scalar reference agrees with a double-precision computation",
           "[index][distance]") {
   // The scalar kernels are the oracle of the SIMD tests, so check them first.
