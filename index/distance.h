@@ -37,9 +37,14 @@ const DistanceKernels& ScalarKernels();
 const DistanceKernels* Avx2Kernels();
 const DistanceKernels* Avx512Kernels();
 
-// The best table for this CPU, chosen on the first call (thread-safe). The
-// environment variable SEXTANT_ISA=scalar|avx2|avx512 caps the choice, for tests
-// and benchmarks; an ISA the CPU lacks falls back to the next lower one.
+// The best table for this CPU, chosen on the first call (thread-safe): AVX-512
+// where it does not slow the core down, else AVX2, else scalar (see
+// DefaultIsaCap in distance.cc). The environment variable
+// SEXTANT_ISA=scalar|avx2|avx512 sets the cap instead, for tests and
+// benchmarks; an ISA the CPU lacks falls back to the next lower one.
 const DistanceKernels& ActiveKernels();
+
+// True on CPUs where ActiveKernels() takes AVX2 even though AVX-512 is there.
+bool DefaultPrefersAvx2();
 
 }  // namespace sextant

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <numeric>
 #include <set>
 
@@ -106,6 +107,38 @@ TEST_CASE("A cloned HnswIndex takes new points and leaves the original untouched
   auto hits = original->Search({data.data() + (n + 1) * dim, dim}, SearchParams{.k = 5});
   REQUIRE(hits.ok());
   for (const Hit& h : *hits) CHECK(h.offset < n);
+}
+
+TEST_CASE("HnswIndex keeps every vector with its offset across renumbering and growth", "[index][hnsw]") {
+  // Add() renumbers nodes for locality and moves the graph to huge-page memory
+  // when it grows past capacity. Sparse, shuffled offsets and two batches that
+  // both outgrow the capacity (20k x 32-d is past the 2 MiB huge-page size)
+  // make sure no vector, label or link is left behind.
+  const size_t n = 20000, dim = 32;
+  auto data = testing::RandomVectors(n, dim, 21);
+  std::vector<Offset> offsets(n);
+  for (size_t i = 0; i < n; ++i) offsets[i] = static_cast<Offset>(((i * 7919) % n) * 3 + 11);
+  auto made = MakeIndex(IndexSpec{.m = 16, .ef_construct = 100, .build_threads = 2}, dim, Metric::kEuclid, 1000);
+  REQUIRE(made.ok());
+  Index& index = **made;
+  const size_t half = n / 2;
+  REQUIRE(index.Add(std::span(offsets).first(half), MatrixView(data.data(), half, dim)).ok());
+  REQUIRE(index.Add(std::span(offsets).subspan(half), MatrixView(data.data() + half * dim, n - half, dim)).ok());
+  REQUIRE(index.size() == n);
+
+  size_t vector_mismatches = 0, self_found = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const float* stored = index.Vector(offsets[i]);
+    if (stored == nullptr || !std::equal(stored, stored + dim, data.data() + i * dim)) ++vector_mismatches;
+    if (i % 10 == 0) {
+      auto hits = index.Search({data.data() + i * dim, dim}, SearchParams{.k = 1, .ef = 64});
+      REQUIRE(hits.ok());
+      self_found += !hits->empty() && (*hits)[0].offset == offsets[i] && (*hits)[0].distance == 0.0f;
+    }
+  }
+  CHECK(vector_mismatches == 0);
+  CHECK(self_found >= n / 10 * 99 / 100);
+  CHECK(index.Vector(1) == nullptr);  // an offset never added
 }
 
 TEST_CASE("MakeIndex refuses impossible specs", "[index]") {
