@@ -23,6 +23,11 @@ void Router::Add(const std::string& method, const std::string& pattern, Handler 
   routes_.push_back(Route{method, pattern, SplitPath(pattern), std::move(handler)});
 }
 
+void Router::AddWrite(const std::string& method, const std::string& pattern, Handler handler) {
+  Add(method, pattern, std::move(handler));
+  routes_.back().waits_for_disk = true;
+}
+
 namespace {
 
 bool Match(const std::vector<std::string>& pattern, const std::vector<std::string>& parts,
@@ -48,26 +53,46 @@ int Specificity(const std::vector<std::string>& pattern) {
 
 }  // namespace
 
-HttpResponse Router::Dispatch(HttpRequest& request) const {
+const Router::Route* Router::Find(const HttpRequest& request, std::map<std::string, std::string>* params,
+                                  int* status) const {
   const auto parts = SplitPath(request.path);
   // The most specific matching pattern decides; only then does the method count
   // (GET /points/scroll is a wrong method, not a point called "scroll").
   int best_specificity = -1;
   for (const Route& r : routes_) {
-    std::map<std::string, std::string> params;
-    if (Match(r.segments, parts, &params)) best_specificity = std::max(best_specificity, Specificity(r.segments));
+    std::map<std::string, std::string> ignored;
+    if (Match(r.segments, parts, &ignored)) best_specificity = std::max(best_specificity, Specificity(r.segments));
   }
   if (best_specificity < 0) {
-    return ErrorResponse(404, "Not found: no route for " + request.method + " " + request.path);
+    *status = 404;
+    return nullptr;
   }
   for (const Route& r : routes_) {
-    std::map<std::string, std::string> params;
     if (r.method != request.method || Specificity(r.segments) != best_specificity) continue;
-    if (!Match(r.segments, parts, &params)) continue;
-    request.path_params = std::move(params);
-    return r.handler(request);
+    params->clear();
+    if (Match(r.segments, parts, params)) return &r;
   }
-  return ErrorResponse(405, "Method " + request.method + " is not allowed for " + request.path);
+  *status = 405;
+  return nullptr;
+}
+
+HttpResponse Router::Dispatch(HttpRequest& request) const {
+  std::map<std::string, std::string> params;
+  int status = 0;
+  const Route* route = Find(request, &params, &status);
+  if (route == nullptr && status == 404) {
+    return ErrorResponse(404, "Not found: no route for " + request.method + " " + request.path);
+  }
+  if (route == nullptr) return ErrorResponse(405, "Method " + request.method + " is not allowed for " + request.path);
+  request.path_params = std::move(params);
+  return route->handler(request);
+}
+
+bool Router::WaitsForDisk(const HttpRequest& request) const {
+  std::map<std::string, std::string> params;
+  int status = 0;
+  const Route* route = Find(request, &params, &status);
+  return route != nullptr && route->waits_for_disk;
 }
 
 std::vector<std::pair<std::string, std::string>> Router::Routes() const {

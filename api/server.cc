@@ -83,7 +83,8 @@ class HttpServer::Impl {
         ioc_(static_cast<int>(options_.io_threads)),
         acceptor_(asio::make_strand(ioc_)),
         signals_(ioc_, SIGINT, SIGTERM),
-        compute_(options_.compute_threads) {}
+        compute_(options_.compute_threads),
+        writers_(std::max<size_t>(options_.writer_threads, 1)) {}
 
   Status Start() {
     beast::error_code ec;
@@ -117,6 +118,7 @@ class HttpServer::Impl {
     ioc_.run();
     for (auto& t : threads) t.join();
     compute_.join();
+    writers_.join();
   }
 
   void Stop() {
@@ -137,10 +139,12 @@ class HttpServer::Impl {
     }).detach();
   }
 
-  // Runs the router on the compute pool; `done` is called there with the answer.
+  // Runs the router on the compute pool (the writer pool for routes that wait
+  // for the disk); `done` is called there with the answer.
   template <typename Done>
   void Handle(HttpRequest request, Done done) {
-    asio::post(compute_, [this, request = std::move(request), done = std::move(done)]() mutable {
+    asio::thread_pool& pool = router_.WaitsForDisk(request) ? writers_ : compute_;
+    asio::post(pool, [this, request = std::move(request), done = std::move(done)]() mutable {
       HttpResponse response;
       try {
         response = router_.Dispatch(request);
@@ -166,6 +170,7 @@ class HttpServer::Impl {
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
   asio::thread_pool compute_;
+  asio::thread_pool writers_;
   uint16_t port_ = 0;
   std::atomic<int> in_flight_{0};
   std::atomic<bool> stopping_{false};

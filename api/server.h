@@ -18,7 +18,10 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 6333;                 // 0 = any free port (see port())
   size_t io_threads = 1;                // socket threads
-  size_t compute_threads = 2;           // request handlers (searches, writes)
+  size_t compute_threads = 2;           // request handlers (searches, reads)
+  // Handlers of durable writes, which mostly wait for a shared fsync: enough
+  // of them that concurrent writers can share one (group commit).
+  size_t writer_threads = 32;
   size_t body_limit = 32 << 20;         // bytes; larger bodies get 413 (Qdrant: 32 MB)
   std::chrono::seconds read_timeout{60};   // a request must arrive within this
   std::chrono::seconds write_timeout{60};  // a response must be sent within this

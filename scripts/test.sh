@@ -17,9 +17,10 @@ ctest --test-dir build --output-on-failure -j 1 --timeout 1800
 if [ "${SEXTANT_SKIP_TSAN:-0}" != "1" ]; then
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEXTANT_BUILD_TESTS=ON \
     -DSEXTANT_SANITIZE=thread
-  cmake --build build-tsan -j "$jobs" --target index_test core_test
+  cmake --build build-tsan -j "$jobs" --target index_test core_test storage_test
   export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp"
   ./build-tsan/tests/index_test "[concurrency]"
   ./build-tsan/tests/core_test "[concurrency]"
+  ./build-tsan/tests/storage_test "[concurrency]"
   echo "ThreadSanitizer: concurrency tests passed"
 fi

@@ -7,6 +7,10 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/write_batch.h>
 
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+
 #include "storage/coding.h"
 
 namespace sextant {
@@ -22,32 +26,27 @@ Status FromRocks(const rocksdb::Status& s, const char* what) {
   return Status::Internal(msg);
 }
 
-std::string PointKey(const PointId& id) {
-  std::string key = "p";
-  if (id.is_num()) {
-    key.push_back('\0');
-    PutBigEndian64(&key, id.num());
-  } else {
-    key.push_back('\1');
-    PutBigEndian64(&key, id.uuid_hi());
-    PutBigEndian64(&key, id.uuid_lo());
-  }
+constexpr char kStoreFormat[] = "1";
+constexpr char kStoreFormatKey[] = "mstore_format";
+
+std::string IdKey(char prefix, const PointId& id) {
+  std::string key(1, prefix);
+  PutPointId(&key, id);
   return key;
 }
 
-std::optional<PointId> DecodePointKey(std::string_view key) {
-  if (key.size() == 10 && key[0] == 'p' && key[1] == '\0') {
-    return PointId::Num(DecodeBigEndian64(key.data() + 2));
-  }
-  if (key.size() == 18 && key[0] == 'p' && key[1] == '\1') {
-    return PointId::Uuid(DecodeBigEndian64(key.data() + 2), DecodeBigEndian64(key.data() + 10));
-  }
-  return std::nullopt;
+std::optional<PointId> DecodeIdKey(char prefix, std::string_view key) {
+  if (key.empty() || key[0] != prefix) return std::nullopt;
+  key.remove_prefix(1);
+  PointId id;
+  if (!GetPointId(&key, &id) || !key.empty()) return std::nullopt;
+  return id;
 }
 
 std::string EncodePoint(const PointWrite& p) {
   std::string value;
-  value.reserve(4 + p.vector.size() * 4 + p.payload.size());
+  value.reserve(8 + p.vector.size() * 4 + p.payload.size());
+  PutFixed32(&value, p.offset);
   PutFixed32(&value, static_cast<uint32_t>(p.vector.size()));
   // x86-64 is little-endian, which is the on-disk order.
   value.append(reinterpret_cast<const char*>(p.vector.data()), p.vector.size() * sizeof(float));
@@ -56,56 +55,121 @@ std::string EncodePoint(const PointWrite& p) {
 }
 
 Result<StoredPoint> DecodePoint(const PointId& id, std::string_view value) {
-  if (value.size() < 4) return Status::Corruption("point record too short");
-  const uint32_t dim = DecodeFixed32(value.data());
-  if (value.size() < 4 + size_t{dim} * 4) return Status::Corruption("point record truncated");
+  if (value.size() < 8) return Status::Corruption("point record too short");
+  const uint32_t dim = DecodeFixed32(value.data() + 4);
+  if (value.size() < 8 + size_t{dim} * 4) return Status::Corruption("point record truncated");
   StoredPoint p;
   p.id = id;
+  p.offset = DecodeFixed32(value.data());
   p.vector.resize(dim);
-  std::memcpy(p.vector.data(), value.data() + 4, size_t{dim} * 4);
-  p.payload.assign(value.substr(4 + size_t{dim} * 4));
+  std::memcpy(p.vector.data(), value.data() + 8, size_t{dim} * 4);
+  p.payload.assign(value.substr(8 + size_t{dim} * 4));
   return p;
 }
 
+// Appends rather than `"m" + std::string(name)`, which trips GCC 12's spurious
+// -Wrestrict (GCC PR 105329).
+std::string MetaKey(std::string_view name) {
+  std::string key = "m";
+  key.append(name);
+  return key;
+}
+
+std::string_view View(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
 class RocksCollectionStore final : public CollectionStore {
  public:
-  RocksCollectionStore(std::unique_ptr<rocksdb::DB> db, bool sync) : db_(std::move(db)) {
-    write_options_.sync = sync;
+  RocksCollectionStore(std::unique_ptr<rocksdb::DB> db, bool sync) : db_(std::move(db)), sync_(sync) {
+    append_options_.sync = false;  // Sync() makes writes durable, for many at once
+    Publish(TakeSnapshot());
+  }
+
+  ~RocksCollectionStore() override {
+    view_.reset();  // snapshots must be released before the DB closes
   }
 
   Status PutMeta(std::string_view name, std::string_view value) override {
     rocksdb::WriteOptions wo;
     wo.sync = true;  // metadata is rare and must never be lost
-    return FromRocks(db_->Put(wo, "m" + std::string(name), rocksdb::Slice(value.data(), value.size())),
-                     "put meta");
+    RETURN_IF_ERROR(FromRocks(db_->Put(wo, MetaKey(name), rocksdb::Slice(value.data(), value.size())),
+                              "put meta"));
+    Publish(TakeSnapshot());  // synced, so visible at once
+    return Status::OK();
   }
 
   Result<std::optional<std::string>> GetMeta(std::string_view name) override {
     std::string value;
-    auto s = db_->Get(rocksdb::ReadOptions(), "m" + std::string(name), &value);
+    auto s = db_->Get(rocksdb::ReadOptions(), MetaKey(name), &value);
     if (s.IsNotFound()) return std::optional<std::string>();
     RETURN_IF_ERROR(FromRocks(s, "get meta"));
     return std::optional<std::string>(std::move(value));
   }
 
-  Status Write(std::span<const PointWrite> upserts, std::span<const PointId> deletes,
-               SeqNo seq) override {
+  Result<WriteTicket> Append(const WriteOp& op) override {
+    {
+      std::lock_guard<std::mutex> lock(sync_mu_);
+      if (!sync_error_.ok()) return sync_error_;
+    }
     rocksdb::WriteBatch batch;
-    std::string seq_value;
-    PutFixed64(&seq_value, seq);
-    RETURN_IF_ERROR(FromRocks(batch.Put("mseq", seq_value), "batch seq"));
-    for (const PointId& id : deletes) {
-      RETURN_IF_ERROR(FromRocks(batch.Delete(PointKey(id)), "batch delete"));
+    auto put = [&batch](const std::string& key, const std::string& value) {
+      return FromRocks(batch.Put(key, value), "batch put");
+    };
+    std::string seq_value, next_offset_value;
+    PutFixed64(&seq_value, op.seq);
+    PutFixed32(&next_offset_value, op.next_offset);
+    RETURN_IF_ERROR(put("mseq", seq_value));
+    RETURN_IF_ERROR(put("mnext_offset", next_offset_value));
+    if (!op.upserts.empty()) RETURN_IF_ERROR(put(OpLogKey(op.seq), EncodeUpsertOp(op.upserts)));
+    if (!op.deletes.empty()) RETURN_IF_ERROR(put(OpLogKey(op.seq), EncodeDeleteOp(op.deletes)));
+    for (const PointId& id : op.deletes) {
+      RETURN_IF_ERROR(FromRocks(batch.Delete(IdKey('p', id)), "batch delete"));
+      RETURN_IF_ERROR(FromRocks(batch.Delete(IdKey('x', id)), "batch delete"));
     }
-    for (const PointWrite& p : upserts) {
-      RETURN_IF_ERROR(FromRocks(batch.Put(PointKey(p.id), EncodePoint(p)), "batch put"));
+    for (const PointWrite& p : op.upserts) {
+      std::string offset;
+      PutFixed32(&offset, p.offset);
+      RETURN_IF_ERROR(put(IdKey('p', p.id), EncodePoint(p)));
+      RETURN_IF_ERROR(put(IdKey('x', p.id), offset));
     }
-    return FromRocks(db_->Write(write_options_, &batch), "write");
+    RETURN_IF_ERROR(FromRocks(db_->Write(append_options_, &batch), "write"));
+    return db_->GetLatestSequenceNumber();
+  }
+
+  Status Sync(WriteTicket ticket) override {
+    std::unique_lock<std::mutex> lock(sync_mu_);
+    while (true) {
+      if (!sync_error_.ok()) return sync_error_;
+      if (durable_ >= ticket) return Status::OK();
+      if (!syncing_) break;
+      sync_cv_.wait(lock);  // a leader is syncing; it may cover this ticket too
+    }
+    // Lead one sync for every write appended so far. The snapshot is taken
+    // first, so it holds exactly the writes the fsync below makes durable.
+    syncing_ = true;
+    lock.unlock();
+    std::shared_ptr<const rocksdb::Snapshot> snapshot = TakeSnapshot();
+    const WriteTicket covered = snapshot->GetSequenceNumber();
+    const Status s = sync_ ? FromRocks(db_->SyncWAL(), "sync WAL") : Status::OK();
+    if (s.ok()) Publish(std::move(snapshot));
+    lock.lock();
+    syncing_ = false;
+    if (s.ok()) {
+      durable_ = std::max(durable_, covered);
+    } else {
+      sync_error_ = Status::IOError("writes refused after a failed WAL sync (restart to recover): " +
+                                    s.message());
+    }
+    sync_cv_.notify_all();
+    if (!s.ok()) return s;
+    return durable_ >= ticket ? Status::OK() : Status::Internal("sync did not cover the write");
   }
 
   Result<std::optional<StoredPoint>> Get(const PointId& id) override {
+    const auto view = CurrentView();
+    rocksdb::ReadOptions ro;
+    ro.snapshot = view.get();
     std::string value;
-    auto s = db_->Get(rocksdb::ReadOptions(), PointKey(id), &value);
+    auto s = db_->Get(ro, IdKey('p', id), &value);
     if (s.IsNotFound()) return std::optional<StoredPoint>();
     RETURN_IF_ERROR(FromRocks(s, "get point"));
     ASSIGN_OR_RETURN(StoredPoint p, DecodePoint(id, value));
@@ -113,15 +177,31 @@ class RocksCollectionStore final : public CollectionStore {
   }
 
   Status ForEachPoint(const std::function<Status(StoredPoint&&)>& fn) override {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    const auto view = CurrentView();
+    rocksdb::ReadOptions ro;
+    ro.snapshot = view.get();
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
     for (it->Seek("p"); it->Valid() && it->key().starts_with("p"); it->Next()) {
-      auto id = DecodePointKey(std::string_view(it->key().data(), it->key().size()));
+      auto id = DecodeIdKey('p', View(it->key()));
       if (!id) return Status::Corruption("bad point key");
-      ASSIGN_OR_RETURN(StoredPoint p,
-                       DecodePoint(*id, std::string_view(it->value().data(), it->value().size())));
+      ASSIGN_OR_RETURN(StoredPoint p, DecodePoint(*id, View(it->value())));
       RETURN_IF_ERROR(fn(std::move(p)));
     }
     return FromRocks(it->status(), "iterate points");
+  }
+
+  Status ForEachOp(SeqNo after, const std::function<Status(OpRecord&&)>& fn) override {
+    const auto view = CurrentView();
+    rocksdb::ReadOptions ro;
+    ro.snapshot = view.get();
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    for (it->Seek(OpLogKey(after + 1)); it->Valid() && it->key().starts_with("o"); it->Next()) {
+      SeqNo seq = 0;
+      if (!DecodeOpLogKey(View(it->key()), &seq)) return Status::Corruption("bad op-log key");
+      ASSIGN_OR_RETURN(OpRecord op, DecodeOp(seq, View(it->value())));
+      RETURN_IF_ERROR(fn(std::move(op)));
+    }
+    return FromRocks(it->status(), "iterate op log");
   }
 
   uint64_t DiskBytes() override {
@@ -131,8 +211,33 @@ class RocksCollectionStore final : public CollectionStore {
   }
 
  private:
+  std::shared_ptr<const rocksdb::Snapshot> TakeSnapshot() {
+    rocksdb::DB* db = db_.get();
+    return std::shared_ptr<const rocksdb::Snapshot>(db->GetSnapshot(),
+                                                    [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
+  }
+  void Publish(std::shared_ptr<const rocksdb::Snapshot> snapshot) {
+    std::lock_guard<std::mutex> lock(view_mu_);
+    // Leaders may finish out of order; never move the view backwards.
+    if (!view_ || snapshot->GetSequenceNumber() > view_->GetSequenceNumber()) view_ = std::move(snapshot);
+  }
+  std::shared_ptr<const rocksdb::Snapshot> CurrentView() const {
+    std::lock_guard<std::mutex> lock(view_mu_);
+    return view_;
+  }
+
   std::unique_ptr<rocksdb::DB> db_;
-  rocksdb::WriteOptions write_options_;
+  const bool sync_;
+  rocksdb::WriteOptions append_options_;
+
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  bool syncing_ = false;           // GUARDED_BY(sync_mu_)
+  WriteTicket durable_ = 0;        // GUARDED_BY(sync_mu_)
+  Status sync_error_;              // GUARDED_BY(sync_mu_); sticky
+
+  mutable std::mutex view_mu_;
+  std::shared_ptr<const rocksdb::Snapshot> view_;  // GUARDED_BY(view_mu_)
 };
 
 }  // namespace
@@ -150,8 +255,25 @@ Result<std::unique_ptr<CollectionStore>> CollectionStore::Open(const std::string
   opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* raw = nullptr;
   RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(opts, dir, &raw), "open rocksdb"));
-  return std::unique_ptr<CollectionStore>(
-      std::make_unique<RocksCollectionStore>(std::unique_ptr<rocksdb::DB>(raw), options.sync));
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string format;
+  auto s = db->Get(rocksdb::ReadOptions(), kStoreFormatKey, &format);
+  if (s.IsNotFound()) {
+    // A new store gets the current format; an old one without it is refused.
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    it->SeekToFirst();
+    if (it->Valid()) return Status::Corruption("store in " + dir + " has no format version (written by an older sextant)");
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    RETURN_IF_ERROR(FromRocks(db->Put(wo, kStoreFormatKey, kStoreFormat), "write store format"));
+  } else {
+    RETURN_IF_ERROR(FromRocks(s, "read store format"));
+    if (format != kStoreFormat) {
+      return Status::Corruption("store in " + dir + " has format " + format + "; this sextant reads format " +
+                                kStoreFormat);
+    }
+  }
+  return std::unique_ptr<CollectionStore>(std::make_unique<RocksCollectionStore>(std::move(db), options.sync));
 }
 
 }  // namespace sextant

@@ -1,16 +1,25 @@
 // CollectionStore: one collection's RocksDB database.
 //
-// Layout (keys are bytewise-ordered; never change without a format version):
-//   "m" + name                      -> metadata value ("name", "config", "seq")
-//   "p" + kind(1) + id(8 or 16, BE) -> point record, kind 0 = integer id,
-//                                      1 = UUID (so integer ids sort first,
-//                                      as Qdrant orders them)
-// Point record: fixed32 dim, dim x float32 (LE), then the payload as minified
-// JSON text (possibly empty = no payload).
+// Layout (keys are bytewise-ordered; "mstore_format" holds the format version,
+// currently 1; a store of another version is refused, never guessed at):
+//   "m" + name          -> metadata ("name", "config", "seq" = fixed64 last
+//                          write, "next_offset" = fixed32, "store_format")
+//   "o" + seq (8, BE)   -> op-log record (format in storage/op_log.h)
+//   "p" + id            -> point record: fixed32 offset, fixed32 dim,
+//                          dim x float32 (LE), payload as minified JSON text
+//                          (possibly empty = no payload)
+//   "x" + id            -> fixed32 offset: the id map, small enough to scan at
+//                          open without reading vectors
+//   id = kind (0 = integer, 1 = UUID) + 8 or 16 bytes big-endian, so integer
+//   ids sort first, as Qdrant orders them.
 //
-// Every Write() is one RocksDB WriteBatch, synced before it returns when the
-// store was opened with sync = true; concurrent writers share fsyncs through
-// RocksDB's write-group leader (group commit).
+// Writes: Append() puts one write (op record + point records + id map + meta)
+// into one WriteBatch without waiting for the disk; Sync() then waits until it
+// is durable. Callers serialise Append() (it defines the order of writes) and
+// call Sync() outside their lock, so concurrent writers share one fsync (group
+// commit): the first waiter syncs the WAL for everyone appended so far.
+// Readers only ever see synced writes: they read through a RocksDB snapshot
+// that Sync() publishes once the writes it covers are on disk.
 #pragma once
 
 #include <functional>
@@ -23,44 +32,57 @@
 
 #include "common/status.h"
 #include "common/types.h"
+#include "storage/op_log.h"
 
 namespace sextant {
 
 struct StoredPoint {
   PointId id;
+  Offset offset = kNoOffset;
   std::vector<float> vector;
   std::string payload;  // minified JSON object, or empty
 };
 
-// A borrowed point for writing.
-struct PointWrite {
-  PointId id;
-  VectorView vector;
-  std::string_view payload;
-};
-
 struct StoreOptions {
-  bool sync = true;             // fsync the WAL before Write() returns
+  bool sync = true;  // fsync the WAL in Sync(); false: Sync() only publishes
+                     // (writes then survive a process crash, not a power loss)
   bool create_if_missing = true;
 };
 
-// Thread safety: every method may be called concurrently.
+// One write: its op-log record and its effects, applied atomically.
+struct WriteOp {
+  SeqNo seq = 0;
+  Offset next_offset = 0;  // the first offset not assigned once this write is in
+  std::span<const PointWrite> upserts;
+  std::span<const PointId> deletes;  // never also upserted in the same write
+};
+
+// Identifies an appended write for Sync() (RocksDB's sequence number after it).
+using WriteTicket = uint64_t;
+
+// Thread safety: every method may be called concurrently, except that Append()
+// calls must be serialised by the caller.
 class CollectionStore {
  public:
   static Result<std::unique_ptr<CollectionStore>> Open(const std::string& dir,
                                                        const StoreOptions& options);
   virtual ~CollectionStore() = default;
 
+  // Metadata writes are synced and visible at once (they are rare).
   virtual Status PutMeta(std::string_view name, std::string_view value) = 0;
   virtual Result<std::optional<std::string>> GetMeta(std::string_view name) = 0;
 
-  // Upserts and deletes in one atomic, durable batch, which also records `seq`
-  // as the last applied operation (meta "seq", fixed64).
-  virtual Status Write(std::span<const PointWrite> upserts, std::span<const PointId> deletes,
-                       SeqNo seq) = 0;
+  virtual Result<WriteTicket> Append(const WriteOp& op) = 0;
+  // Returns when every write up to `ticket` is durable and visible to readers.
+  // After a failed sync the store refuses all further writes (the WAL's state
+  // on disk is unknown); reads keep working.
+  virtual Status Sync(WriteTicket ticket) = 0;
+
   virtual Result<std::optional<StoredPoint>> Get(const PointId& id) = 0;
   // Every stored point in id order; stops at the first non-ok Status it returns.
   virtual Status ForEachPoint(const std::function<Status(StoredPoint&&)>& fn) = 0;
+  // Op-log records with seq > after, in order.
+  virtual Status ForEachOp(SeqNo after, const std::function<Status(OpRecord&&)>& fn) = 0;
   // Bytes on disk (SST + WAL), approximate.
   virtual uint64_t DiskBytes() = 0;
 };

@@ -55,6 +55,18 @@ Result<CollectionConfig> ReadCreateCollection(JsonElement body) {
   if (auto v = Field(body, "on_disk_payload")) {
     ASSIGN_OR_RETURN(config.on_disk_payload, ReadBool(*v, "on_disk_payload"));
   }
+  if (auto wal = Field(body, "wal_config")) {
+    if (!wal->is_object()) return FormatError("wal_config: expected an object");
+    if (auto v = Field(*wal, "write_policy")) {  // our extension
+      ASSIGN_OR_RETURN(std::string_view name, ReadString(*v, "wal_config.write_policy"));
+      auto policy = ParseWritePolicy(name);
+      if (!policy) {
+        return FormatError("wal_config.write_policy: unknown variant `" + std::string(name) +
+                           "`, expected one of `synced`, `async`");
+      }
+      config.write_policy = *policy;
+    }
+  }
   RETURN_IF_ERROR(config.Validate().WithContext("Wrong input"));
   return config;
 }
@@ -85,7 +97,8 @@ void WriteCollectionInfo(JsonWriter& w, const CollectionInfo& info) {
   w.Key("flush_interval_sec").Uint(c.optimizer.flush_interval_sec);
   w.Key("max_optimization_threads").Null();
   w.EndObject();
-  w.Key("wal_config").BeginObject().Key("wal_capacity_mb").Uint(32).Key("wal_segments_ahead").Uint(0).EndObject();
+  w.Key("wal_config").BeginObject().Key("wal_capacity_mb").Uint(32).Key("wal_segments_ahead").Uint(0);
+  w.Key("write_policy").String(WritePolicyName(c.write_policy)).EndObject();
   w.Key("quantization_config").Null();
   w.EndObject();
   w.Key("payload_schema").BeginObject().EndObject();
@@ -103,7 +116,7 @@ void RegisterCollectionRoutes(Router& router, Database& db) {
     return w.Take();
   }));
 
-  router.Add("PUT", "/collections/{collection_name}",
+  router.AddWrite("PUT", "/collections/{collection_name}",
              JsonHandler([&db](const HttpRequest& req) -> Result<std::string> {
                const std::string& name = req.PathParam("collection_name");
                RETURN_IF_ERROR(Database::ValidateName(name).WithContext("Wrong input"));
@@ -127,7 +140,7 @@ void RegisterCollectionRoutes(Router& router, Database& db) {
                return std::string(exists ? "{\"exists\":true}" : "{\"exists\":false}");
              }));
 
-  router.Add("DELETE", "/collections/{collection_name}",
+  router.AddWrite("DELETE", "/collections/{collection_name}",
              JsonHandler([&db](const HttpRequest& req) -> Result<std::string> {
                ASSIGN_OR_RETURN(bool existed, db.DeleteCollection(req.PathParam("collection_name")));
                return std::string(existed ? "true" : "false");

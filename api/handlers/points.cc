@@ -138,7 +138,7 @@ Result<PointId> PathPointId(const std::string& text) {
 }  // namespace
 
 void RegisterPointRoutes(Router& router, Database& db) {
-  router.Add("PUT", "/collections/{collection_name}/points",
+  router.AddWrite("PUT", "/collections/{collection_name}/points",
              JsonHandler([&db](const HttpRequest& req) -> Result<std::string> {
                ASSIGN_OR_RETURN(bool wait, ReadWaitParam(req));
                ASSIGN_OR_RETURN(auto c, db.GetCollection(req.PathParam("collection_name")));
@@ -176,7 +176,7 @@ void RegisterPointRoutes(Router& router, Database& db) {
                return w.Take();
              }));
 
-  router.Add("POST", "/collections/{collection_name}/points/delete",
+  router.AddWrite("POST", "/collections/{collection_name}/points/delete",
              JsonHandler([&db](const HttpRequest& req) -> Result<std::string> {
                ASSIGN_OR_RETURN(bool wait, ReadWaitParam(req));
                ASSIGN_OR_RETURN(auto c, db.GetCollection(req.PathParam("collection_name")));

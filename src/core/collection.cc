@@ -24,6 +24,7 @@ namespace {
 constexpr const char* kConfigKey = "config";
 constexpr const char* kNameKey = "name";
 constexpr const char* kSeqKey = "seq";
+constexpr const char* kNextOffsetKey = "next_offset";
 }  // namespace
 
 Collection::Collection(std::string dir, std::string name, CollectionConfig config, Env env,
@@ -55,7 +56,8 @@ Result<std::shared_ptr<Collection>> Collection::Create(const std::string& dir,
   if (fs::exists(dir, ec)) return Status::AlreadyExists("directory exists: " + dir);
   fs::create_directories(dir, ec);
   if (ec) return Status::IOError("create " + dir + ": " + ec.message());
-  ASSIGN_OR_RETURN(auto store, CollectionStore::Open(dir + "/store", StoreOptions{}));
+  ASSIGN_OR_RETURN(auto store, CollectionStore::Open(dir + "/store", StoreOptions{
+                                    .sync = config.write_policy == WritePolicy::kSynced}));
   // The config is written last: a directory without it is an unfinished create,
   // which Database::Open removes.
   RETURN_IF_ERROR(store->PutMeta(kNameKey, name));
@@ -71,6 +73,12 @@ Result<std::shared_ptr<Collection>> Collection::Open(const std::string& dir, con
   ASSIGN_OR_RETURN(auto encoded, store->GetMeta(kConfigKey));
   if (!name || !encoded) return Status::NotFound("no collection config in " + dir);
   ASSIGN_OR_RETURN(CollectionConfig config, CollectionConfig::Decode(*encoded));
+  if (config.write_policy == WritePolicy::kAsync) {
+    // Opened synced to read the config; reopen with the collection's policy.
+    store.reset();
+    options.sync = false;
+    ASSIGN_OR_RETURN(store, CollectionStore::Open(dir + "/store", options));
+  }
   std::shared_ptr<Collection> c(new Collection(dir, *name, config, env, std::move(store)));
   RETURN_IF_ERROR(c->LoadPoints());
   return c;
@@ -79,17 +87,27 @@ Result<std::shared_ptr<Collection>> Collection::Open(const std::string& dir, con
 Status Collection::LoadPoints() {
   ASSIGN_OR_RETURN(auto seq, store_->GetMeta(kSeqKey));
   if (seq && seq->size() == 8) last_seq_ = DecodeFixed64(seq->data());
-  std::lock_guard<std::mutex> lock(write_mu_);
-  std::vector<PointInput> batch;
+  ASSIGN_OR_RETURN(auto next_offset, store_->GetMeta(kNextOffsetKey));
+  if (next_offset && next_offset->size() == 4) next_offset_ = DecodeFixed32(next_offset->data());
+  durable_seq_ = last_seq_;
+  // Every stored point keeps the offset it was written with.
+  // TODO(issue 3): load saved segment files and replay the op log after them.
+  PendingWrite batch;
+  batch.seq = last_seq_;
   auto flush = [&]() -> Status {
-    RETURN_IF_ERROR(ApplyUpserts(batch, 0));
-    batch.clear();
+    RETURN_IF_ERROR(ApplyWrite(batch));
+    batch.upserts.clear();
+    batch.offsets.clear();
     return Status::OK();
   };
   RETURN_IF_ERROR(store_->ForEachPoint([&](StoredPoint&& p) -> Status {
     if (p.vector.size() != config_.dim) return Status::Corruption("stored vector of wrong dimension");
-    batch.push_back(PointInput{p.id, std::move(p.vector), std::string()});
-    return batch.size() >= 4096 ? flush() : Status::OK();
+    if (p.offset == kNoOffset || p.offset >= next_offset_) {
+      return Status::Corruption("stored point with offset beyond the collection's next offset");
+    }
+    batch.upserts.push_back(PointInput{p.id, std::move(p.vector), std::string()});
+    batch.offsets.push_back(p.offset);
+    return batch.upserts.size() >= 4096 ? flush() : Status::OK();
   }));
   RETURN_IF_ERROR(flush());
   spdlog::info("collection {}: loaded {} points", name_, Count());
@@ -126,7 +144,8 @@ CollectionInfo Collection::Info() const {
 }
 
 Status Collection::MarkDropped() {
-  std::lock_guard<std::mutex> lock(write_mu_);  // no write may be half-applied
+  std::lock_guard<std::mutex> lock(write_mu_);  // no new write may start
+  std::lock_guard<std::mutex> apply_lock(apply_mu_);  // none is half-applied
   std::FILE* f = std::fopen((dir_ + "/DELETED").c_str(), "w");
   if (f == nullptr) return Status::IOError("cannot mark " + dir_ + " deleted");
   const bool ok = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;

@@ -1,16 +1,19 @@
 // Collection: one named set of points with one vector config.
 //
-// Owns its segments and its CollectionStore. Writes are validated, committed to
-// the store (durable when Upsert/Delete return), then applied to memory; searches
-// merge the hits of every segment and skip tombstoned offsets.
+// Owns its segments and its CollectionStore. Writes are validated, appended to
+// the store with their op-log record, made durable (concurrent writers share the
+// fsync), then applied to memory in order: when Upsert/Delete return, the write
+// is durable and searchable. Searches merge the hits of every segment and skip
+// tombstoned offsets.
 //
 // Thread safety: every public method may be called concurrently. Writers are
-// serialised by write_mu_; searches never block writers except for the brief
-// moment a segment list is swapped.
+// ordered by write_mu_ only while they append; searches never block writers
+// except for the brief moment a segment list is swapped.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -81,12 +84,22 @@ class Collection : public std::enable_shared_from_this<Collection> {
     PointId id;
     SeqNo version = 0;
   };
+  // A write between its append to the store and its application to memory.
+  struct PendingWrite {
+    SeqNo seq = 0;
+    std::vector<PointInput> upserts;  // validated, normalised, unique ids
+    std::vector<Offset> offsets;      // one per upsert
+    std::vector<PointId> deletes;
+  };
 
   Collection(std::string dir, std::string name, CollectionConfig config, Env env,
              std::unique_ptr<CollectionStore> store);
   Status LoadPoints();
-  // REQUIRES: write_mu_ held.
-  Status ApplyUpserts(std::span<const PointInput> points, SeqNo seq);
+  // Orders, appends, syncs and applies one write (collection_write.cc).
+  Result<SeqNo> Commit(PendingWrite write);
+  // REQUIRES: apply_mu_ held (or no concurrent writer, while opening).
+  Status ApplyWrite(const PendingWrite& write);
+  Status ApplyUpserts(std::span<const PointInput> points, std::span<const Offset> offsets, SeqNo seq);
   void ApplyDelete(const PointId& id);
   void RotateGrowingSegmentIfFull();
   std::shared_ptr<Segment> NewGrowingSegment();
@@ -101,10 +114,16 @@ class Collection : public std::enable_shared_from_this<Collection> {
   const Env env_;
   std::unique_ptr<CollectionStore> store_;
 
-  std::mutex write_mu_;  // serialises writers (store commit + memory apply)
+  // Writes are ordered under write_mu_ (sequence number, offsets, append to the
+  // store), made durable outside it (group commit), then applied to memory in
+  // sequence order under apply_mu_. Lock order: write_mu_ before apply_mu_.
+  std::mutex write_mu_;
   Offset next_offset_ = 0;                // GUARDED_BY(write_mu_)
-  std::atomic<SeqNo> last_seq_{0};
-  std::shared_ptr<Segment> growing_;      // GUARDED_BY(write_mu_)
+  std::atomic<SeqNo> last_seq_{0};        // last appended write
+  std::mutex apply_mu_;
+  std::deque<PendingWrite> pending_;      // GUARDED_BY(apply_mu_); in seq order
+  SeqNo durable_seq_ = 0;                 // GUARDED_BY(apply_mu_)
+  std::shared_ptr<Segment> growing_;      // GUARDED_BY(apply_mu_)
   std::atomic<uint64_t> next_segment_id_{0};
 
   mutable std::shared_mutex segments_mu_;

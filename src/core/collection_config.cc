@@ -16,6 +16,14 @@ size_t KbToPoints(size_t kb, size_t dim) {
 
 }  // namespace
 
+const char* WritePolicyName(WritePolicy p) { return p == WritePolicy::kSynced ? "synced" : "async"; }
+
+std::optional<WritePolicy> ParseWritePolicy(std::string_view name) {
+  if (name == "synced") return WritePolicy::kSynced;
+  if (name == "async") return WritePolicy::kAsync;
+  return std::nullopt;
+}
+
 size_t OptimizerConfig::IndexingThresholdPoints(size_t dim) const {
   return indexing_threshold_kb == 0 ? SIZE_MAX : KbToPoints(indexing_threshold_kb, dim);
 }
@@ -52,6 +60,7 @@ std::string CollectionConfig::Encode() const {
   put("optimizer.indexing_threshold_kb", std::to_string(optimizer.indexing_threshold_kb));
   put("optimizer.max_segment_size_kb", std::to_string(optimizer.max_segment_size_kb));
   put("on_disk_payload", on_disk_payload ? "1" : "0");
+  put("write_policy", WritePolicyName(write_policy));
   return out;
 }
 
@@ -73,6 +82,10 @@ Result<CollectionConfig> CollectionConfig::Decode(std::string_view text) {
       c.metric = *m;
     } else if (key == "on_disk_payload") {
       c.on_disk_payload = value == "1";
+    } else if (key == "write_policy") {
+      auto p = ParseWritePolicy(value);
+      if (!p) return Status::Corruption("bad write policy in stored config");
+      c.write_policy = *p;
     } else if (!numeric) {
       continue;
     } else if (key == "dim") {

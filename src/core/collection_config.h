@@ -3,7 +3,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 #include "common/types.h"
@@ -32,12 +34,23 @@ struct OptimizerConfig {
   size_t MaxSegmentPoints(size_t dim) const;
 };
 
+// When a write is acknowledged (an extension in `wal_config.write_policy`).
+enum class WritePolicy {
+  kSynced,  // after fsync of the WAL: survives power loss (default); concurrent
+            // writers share fsyncs
+  kAsync,   // after the write reached the OS: survives a crash of the server
+            // process (kill -9), not of the machine
+};
+const char* WritePolicyName(WritePolicy p);
+std::optional<WritePolicy> ParseWritePolicy(std::string_view name);
+
 struct CollectionConfig {
   size_t dim = 0;
   Metric metric = Metric::kCosine;
   HnswConfig hnsw;
   OptimizerConfig optimizer;
   bool on_disk_payload = true;  // reported only: payloads always live in RocksDB
+  WritePolicy write_policy = WritePolicy::kSynced;
 
   Status Validate() const;
   // Text form persisted in the collection's store ("key=value" lines). Unknown

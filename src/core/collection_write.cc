@@ -1,4 +1,7 @@
-// Collection write path: validate, commit to the store (durable), apply to memory.
+// Collection write path: validate; then, in write order, give the write its
+// sequence number and offsets and append it to the store; wait until it is
+// durable (sharing the fsync with concurrent writers); apply it to memory in
+// sequence order. A write becomes visible only once it is durable.
 #include <cmath>
 #include <unordered_map>
 
@@ -27,33 +30,74 @@ Result<SeqNo> Collection::Upsert(std::vector<PointInput> points) {
     RETURN_IF_ERROR(CheckVector(p.vector, config_.dim));
     if (config_.metric == Metric::kCosine) NormalizeInPlace(p.vector);
   }
-  std::vector<PointWrite> writes;
-  writes.reserve(points.size());
-  for (const PointInput& p : points) writes.push_back({p.id, p.vector, p.payload});
-
-  std::lock_guard<std::mutex> lock(write_mu_);
-  if (dropped_) return Status::NotFound("Collection `" + name_ + "` doesn't exist!");
-  const SeqNo seq = last_seq_ + 1;
-  RETURN_IF_ERROR(store_->Write(writes, {}, seq));
-  RETURN_IF_ERROR(ApplyUpserts(points, seq));
-  last_seq_ = seq;
-  return seq;
+  PendingWrite write;
+  write.upserts = std::move(points);
+  return Commit(std::move(write));
 }
 
 Result<SeqNo> Collection::Delete(std::span<const PointId> ids) {
-  std::lock_guard<std::mutex> lock(write_mu_);
-  if (dropped_) return Status::NotFound("Collection `" + name_ + "` doesn't exist!");
-  const SeqNo seq = last_seq_ + 1;
-  RETURN_IF_ERROR(store_->Write({}, ids, seq));
-  for (const PointId& id : ids) ApplyDelete(id);
-  last_seq_ = seq;
+  PendingWrite write;
+  write.deletes.assign(ids.begin(), ids.end());
+  return Commit(std::move(write));
+}
+
+Result<SeqNo> Collection::Commit(PendingWrite write) {
+  WriteTicket ticket = 0;
+  SeqNo seq = 0;
+  {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    if (dropped_) return Status::NotFound("Collection `" + name_ + "` doesn't exist!");
+    seq = last_seq_ + 1;
+    const Offset first_offset = next_offset_;
+    if (write.upserts.size() > kNoOffset - first_offset) {
+      return Status::Internal("collection `" + name_ + "` has used all 2^32 point offsets");
+    }
+    std::vector<PointWrite> rows;
+    rows.reserve(write.upserts.size());
+    write.offsets.resize(write.upserts.size());
+    for (size_t i = 0; i < write.upserts.size(); ++i) {
+      write.offsets[i] = first_offset + static_cast<Offset>(i);
+      const PointInput& p = write.upserts[i];
+      rows.push_back({p.id, write.offsets[i], p.vector, p.payload});
+    }
+    const Offset next_offset = first_offset + static_cast<Offset>(write.upserts.size());
+    ASSIGN_OR_RETURN(ticket, store_->Append(WriteOp{.seq = seq,
+                                                    .next_offset = next_offset,
+                                                    .upserts = rows,
+                                                    .deletes = write.deletes}));
+    // Appended: the numbers are taken, whatever happens to the sync.
+    last_seq_ = seq;
+    next_offset_ = next_offset;
+    write.seq = seq;
+    std::lock_guard<std::mutex> apply_lock(apply_mu_);
+    pending_.push_back(std::move(write));  // under write_mu_: pending_ stays in seq order
+  }
+  // Durable before it is applied (and so before anyone can see it). Writers
+  // waiting here together share one fsync.
+  RETURN_IF_ERROR(store_->Sync(ticket));
+  std::lock_guard<std::mutex> apply_lock(apply_mu_);
+  durable_seq_ = std::max(durable_seq_, seq);
+  // Apply every durable write in order, ours included (an earlier writer may
+  // still be waiting for its own sync call to return: its write is applied here).
+  while (!pending_.empty() && pending_.front().seq <= durable_seq_) {
+    PendingWrite& next = pending_.front();
+    Status s = ApplyWrite(next);
+    pending_.pop_front();
+    RETURN_IF_ERROR(s);  // only an index allocation failure; the write is durable
+  }
   return seq;
 }
 
-Status Collection::ApplyUpserts(std::span<const PointInput> points, SeqNo seq) {
+Status Collection::ApplyWrite(const PendingWrite& write) {
+  RETURN_IF_ERROR(ApplyUpserts(write.upserts, write.offsets, write.seq));
+  for (const PointId& id : write.deletes) ApplyDelete(id);
+  return Status::OK();
+}
+
+Status Collection::ApplyUpserts(std::span<const PointInput> points, std::span<const Offset> offsets,
+                                SeqNo seq) {
   const size_t dim = config_.dim;
   const size_t threshold = config_.optimizer.IndexingThresholdPoints(dim);
-  std::vector<Offset> offsets;
   std::vector<float> rows;
   size_t i = 0;
   while (i < points.size()) {
@@ -62,26 +106,22 @@ Status Collection::ApplyUpserts(std::span<const PointInput> points, SeqNo seq) {
                             ? points.size() - i
                             : (threshold > growing_->index().size() ? threshold - growing_->index().size() : 0);
     const size_t n = std::min(points.size() - i, std::max<size_t>(room, 1));
-    offsets.clear();
     rows.clear();
     rows.reserve(n * dim);
     for (size_t j = i; j < i + n; ++j) {
-      const Offset off = next_offset_++;
-      offset_info_.Set(off, OffsetInfo{points[j].id, seq});
-      offsets.push_back(off);
+      offset_info_.Set(offsets[j], OffsetInfo{points[j].id, seq});
       rows.insert(rows.end(), points[j].vector.begin(), points[j].vector.end());
     }
-    Status s = growing_->index().Add(offsets, MatrixView(rows.data(), n, dim));
+    Status s = growing_->index().Add(offsets.subspan(i, n), MatrixView(rows.data(), n, dim));
     if (s.code() == Status::Code::kBusy) {  // the flat index is at capacity
       RotateGrowingSegmentIfFull();
-      next_offset_ -= static_cast<Offset>(n);  // offsets not used; reassign them
       continue;
     }
     RETURN_IF_ERROR(s);
     {
       std::unique_lock<std::shared_mutex> ids_lock(ids_mu_);
-      for (size_t j = 0; j < n; ++j) {
-        auto [it, inserted] = id_to_offset_.try_emplace(points[i + j].id, offsets[j]);
+      for (size_t j = i; j < i + n; ++j) {
+        auto [it, inserted] = id_to_offset_.try_emplace(points[j].id, offsets[j]);
         if (!inserted) {
           deleted_.Set(it->second);
           it->second = offsets[j];

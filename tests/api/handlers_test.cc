@@ -71,6 +71,8 @@ TEST_CASE("Every bad input gets a 4xx error envelope and changes nothing", "[api
       {"missing vectors", "PUT", "/collections/d", R"({})", 400},
       {"bad hnsw m", "PUT", "/collections/d", R"({"vectors":{"size":3,"distance":"Dot"},"hnsw_config":{"m":1}})", 400},
       {"bad name", "PUT", "/collections/a@b", R"({"vectors":{"size":3,"distance":"Dot"}})", 400},
+      {"unknown write policy", "PUT", "/collections/d", R"({"vectors":{"size":3,"distance":"Dot"},"wal_config":{"write_policy":"sometimes"}})", 400},
+      {"wal_config not an object", "PUT", "/collections/d", R"({"vectors":{"size":3,"distance":"Dot"},"wal_config":3})", 400},
       {"query wrong dimension", "POST", "/collections/c/points/query", R"({"query":[1,2]})", 400},
       {"query limit zero", "POST", "/collections/c/points/query", R"({"query":[1,2,3],"limit":0})", 400},
       {"query huge limit", "POST", "/collections/c/points/query", R"({"query":[1,2,3],"limit":10000000})", 400},
@@ -133,6 +135,13 @@ TEST_CASE("Qdrant's response shapes: envelope, GET /, exists, scroll pages", "[a
   CHECK(by_id.body.find(R"("points":[{"id":2,)") != std::string::npos);
   HttpResponse wait_false = api.Call("PUT", "/collections/c/points?wait=false", R"({"points":[{"id":5,"vector":[5,0]}]})");
   CHECK(wait_false.body.find("\"status\":\"acknowledged\"") != std::string::npos);
+  // The write policy: synced unless asked otherwise, shown under wal_config.
+  CHECK(api.Call("GET", "/collections/c").body.find(R"("write_policy":"synced")") != std::string::npos);
+  REQUIRE(api.Call("PUT", "/collections/fast",
+                   R"({"vectors":{"size":2,"distance":"Dot"},"wal_config":{"write_policy":"async"}})").status == 200);
+  CHECK(api.Call("GET", "/collections/fast").body.find(R"("write_policy":"async")") != std::string::npos);
+  CHECK(api.Call("PUT", "/collections/fast/points", R"({"points":[{"id":1,"vector":[1,0]}]})").status == 200);
+  CHECK(api.Call("GET", "/collections/fast/points/1").status == 200);
 }
 
 TEST_CASE("MMR trades relevance for diversity among the candidates", "[api]") {

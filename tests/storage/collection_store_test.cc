@@ -1,11 +1,25 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 #include "storage/collection_store.h"
 #include "support/temp_dir.h"
 
 namespace sextant {
 
-TEST_CASE("CollectionStore keeps points and metadata across a reopen", "[storage]") {
+namespace {
+
+// Append + Sync, as a collection does for one write.
+Status Commit(CollectionStore& store, const WriteOp& op) {
+  ASSIGN_OR_RETURN(WriteTicket ticket, store.Append(op));
+  return store.Sync(ticket);
+}
+
+}  // namespace
+
+TEST_CASE("CollectionStore keeps points, offsets, op log and metadata across a reopen", "[storage]") {
   testing::TempDir dir;
   const std::vector<float> v1 = {1, 2, 3}, v2 = {4, 5, 6};
   const PointId uuid = *PointId::ParseUuid("00000000-0000-0000-0000-00000000000a");
@@ -13,11 +27,12 @@ TEST_CASE("CollectionStore keeps points and metadata across a reopen", "[storage
     auto store = CollectionStore::Open(dir.path(), StoreOptions{});
     REQUIRE(store.ok());
     REQUIRE((*store)->PutMeta("config", "dim=3").ok());
-    std::vector<PointWrite> writes = {{PointId::Num(9), v1, R"({"a":1})"}, {uuid, v2, ""}};
-    REQUIRE((*store)->Write(writes, {}, 1).ok());
+    std::vector<PointWrite> writes = {{PointId::Num(9), 0, v1, R"({"a":1})"}, {uuid, 1, v2, ""}};
+    REQUIRE(Commit(**store, WriteOp{.seq = 1, .next_offset = 2, .upserts = writes}).ok());
     std::vector<PointId> deletes = {PointId::Num(9)};
-    std::vector<PointWrite> again = {{PointId::Num(2), v1, "{}"}};
-    REQUIRE((*store)->Write(again, deletes, 2).ok());
+    REQUIRE(Commit(**store, WriteOp{.seq = 2, .next_offset = 2, .deletes = deletes}).ok());
+    std::vector<PointWrite> again = {{PointId::Num(2), 2, v1, "{}"}};
+    REQUIRE(Commit(**store, WriteOp{.seq = 3, .next_offset = 3, .upserts = again}).ok());
   }
   auto store = CollectionStore::Open(dir.path(), StoreOptions{.create_if_missing = false});
   REQUIRE(store.ok());
@@ -31,6 +46,7 @@ TEST_CASE("CollectionStore keeps points and metadata across a reopen", "[storage
   REQUIRE(p.ok());
   REQUIRE(p->has_value());
   CHECK((*p)->vector == v2);
+  CHECK((*p)->offset == 1);
   CHECK((*p)->payload.empty());
 
   std::vector<PointId> order;
@@ -41,12 +57,144 @@ TEST_CASE("CollectionStore keeps points and metadata across a reopen", "[storage
   REQUIRE(order.size() == 2);
   CHECK(order[0] == PointId::Num(2));  // integers first, then UUIDs
   CHECK(order[1] == uuid);
+
+  // The op log holds every write, in order, with its data.
+  std::vector<OpRecord> ops;
+  REQUIRE((*store)->ForEachOp(0, [&](OpRecord&& op) {
+    ops.push_back(std::move(op));
+    return Status::OK();
+  }).ok());
+  REQUIRE(ops.size() == 3);
+  CHECK(ops[0].seq == 1);
+  CHECK(ops[0].type == OpType::kUpsert);
+  REQUIRE(ops[0].upserts.size() == 2);
+  CHECK(ops[0].upserts[0].id == PointId::Num(9));
+  CHECK(ops[0].upserts[0].offset == 0);
+  CHECK(ops[0].upserts[0].vector == v1);
+  CHECK(ops[0].upserts[0].payload == R"({"a":1})");
+  CHECK(ops[0].upserts[1].id == uuid);
+  CHECK(ops[1].type == OpType::kDelete);
+  CHECK(ops[1].deletes == std::vector<PointId>{PointId::Num(9)});
+  CHECK(ops[2].upserts[0].offset == 2);
+  std::vector<SeqNo> after_two;
+  REQUIRE((*store)->ForEachOp(2, [&](OpRecord&& op) {
+    after_two.push_back(op.seq);
+    return Status::OK();
+  }).ok());
+  CHECK(after_two == std::vector<SeqNo>{3});
 }
 
 TEST_CASE("CollectionStore refuses to open a missing store without create", "[storage]") {
   testing::TempDir dir;
   auto store = CollectionStore::Open(dir.Sub("nope"), StoreOptions{.create_if_missing = false});
   CHECK_FALSE(store.ok());
+}
+
+TEST_CASE("A write is invisible to readers until it is synced", "[storage]") {
+  testing::TempDir dir;
+  auto store = CollectionStore::Open(dir.path(), StoreOptions{});
+  REQUIRE(store.ok());
+  const std::vector<float> v = {1, 2};
+  std::vector<PointWrite> w = {{PointId::Num(1), 0, v, ""}};
+  auto ticket = (*store)->Append(WriteOp{.seq = 1, .next_offset = 1, .upserts = w});
+  REQUIRE(ticket.ok());
+  auto before = (*store)->Get(PointId::Num(1));
+  REQUIRE(before.ok());
+  CHECK_FALSE(before->has_value());
+  REQUIRE((*store)->Sync(*ticket).ok());
+  auto after = (*store)->Get(PointId::Num(1));
+  REQUIRE(after.ok());
+  CHECK(after->has_value());
+}
+
+TEST_CASE("Concurrent writers share syncs and every write lands", "[storage][concurrency]") {
+  testing::TempDir dir;
+  auto opened = CollectionStore::Open(dir.path(), StoreOptions{});
+  REQUIRE(opened.ok());
+  CollectionStore& store = **opened;
+  constexpr int kThreads = 8, kWrites = 50;
+  std::mutex append_mu;  // what the collection's write mutex does
+  SeqNo seq = 0;
+  Offset next = 0;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::vector<float> v = {float(t), 1.0f};
+      for (int i = 0; i < kWrites; ++i) {
+        WriteTicket ticket = 0;
+        {
+          std::lock_guard<std::mutex> lock(append_mu);
+          std::vector<PointWrite> w = {{PointId::Num(uint64_t(t) * 1000 + i), next, v, ""}};
+          auto r = store.Append(WriteOp{.seq = ++seq, .next_offset = ++next, .upserts = w});
+          if (!r.ok()) {
+            ++failures;
+            continue;
+          }
+          ticket = *r;
+        }
+        if (!store.Sync(ticket).ok()) ++failures;
+        // Once synced, the writer's own point is visible.
+        auto got = store.Get(PointId::Num(uint64_t(t) * 1000 + i));
+        if (!got.ok() || !got->has_value()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(failures == 0);
+  size_t ops = 0;
+  SeqNo last = 0;
+  bool ordered = true;
+  REQUIRE(store.ForEachOp(0, [&](OpRecord&& op) {
+    ordered &= op.seq == last + 1;
+    last = op.seq;
+    ++ops;
+    return Status::OK();
+  }).ok());
+  CHECK(ops == size_t{kThreads * kWrites});
+  CHECK(ordered);
+}
+
+TEST_CASE("Op-log records round-trip and refuse what they do not know", "[storage]") {
+  const std::vector<float> v = {0.5f, -1.0f, 3.25f};
+  const PointId uuid = *PointId::ParseUuid("123e4567-e89b-12d3-a456-426614174000");
+  std::vector<PointWrite> w = {{PointId::Num(UINT64_MAX), 7, v, R"({"k":"v"})"}, {uuid, 8, v, ""}};
+  const std::string upsert = EncodeUpsertOp(w);
+  auto op = DecodeOp(5, upsert);
+  REQUIRE(op.ok());
+  CHECK(op->seq == 5);
+  REQUIRE(op->upserts.size() == 2);
+  CHECK(op->upserts[0].id == PointId::Num(UINT64_MAX));
+  CHECK(op->upserts[0].offset == 7);
+  CHECK(op->upserts[0].vector == v);
+  CHECK(op->upserts[0].payload == R"({"k":"v"})");
+  CHECK(op->upserts[1].id == uuid);
+  CHECK(op->upserts[1].payload.empty());
+
+  std::vector<PointId> d = {uuid, PointId::Num(3)};
+  auto del = DecodeOp(6, EncodeDeleteOp(d));
+  REQUIRE(del.ok());
+  CHECK(del->type == OpType::kDelete);
+  CHECK(del->deletes == d);
+
+  // Every truncation is detected, never read past.
+  for (size_t len = 0; len < upsert.size(); ++len) {
+    CHECK_FALSE(DecodeOp(5, std::string_view(upsert).substr(0, len)).ok());
+  }
+  std::string future = upsert;
+  future[0] = 2;  // a format version this reader does not know
+  auto refused = DecodeOp(5, future);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == Status::Code::kCorruption);
+  std::string bad_type = upsert;
+  bad_type[1] = 9;
+  CHECK_FALSE(DecodeOp(5, bad_type).ok());
+  CHECK_FALSE(DecodeOp(5, upsert + "x").ok());  // trailing bytes
+
+  SeqNo seq = 0;
+  CHECK(DecodeOpLogKey(OpLogKey(0x0102030405060708), &seq));
+  CHECK(seq == 0x0102030405060708);
+  CHECK(OpLogKey(2) < OpLogKey(256));  // bytewise order is sequence order
 }
 
 }  // namespace sextant
