@@ -53,46 +53,30 @@ int Specificity(const std::vector<std::string>& pattern) {
 
 }  // namespace
 
-const Router::Route* Router::Find(const HttpRequest& request, std::map<std::string, std::string>* params,
-                                  int* status) const {
+Router::Resolved Router::Resolve(HttpRequest& request) const {
   const auto parts = SplitPath(request.path);
   // The most specific matching pattern decides; only then does the method count
   // (GET /points/scroll is a wrong method, not a point called "scroll").
   int best_specificity = -1;
   for (const Route& r : routes_) {
-    std::map<std::string, std::string> ignored;
-    if (Match(r.segments, parts, &ignored)) best_specificity = std::max(best_specificity, Specificity(r.segments));
+    std::map<std::string, std::string> params;
+    if (Match(r.segments, parts, &params)) best_specificity = std::max(best_specificity, Specificity(r.segments));
   }
-  if (best_specificity < 0) {
-    *status = 404;
-    return nullptr;
-  }
+  if (best_specificity < 0) return Resolved{nullptr, 404};
   for (const Route& r : routes_) {
+    std::map<std::string, std::string> params;
     if (r.method != request.method || Specificity(r.segments) != best_specificity) continue;
-    params->clear();
-    if (Match(r.segments, parts, params)) return &r;
+    if (!Match(r.segments, parts, &params)) continue;
+    request.path_params = std::move(params);
+    return Resolved{&r, 200};
   }
-  *status = 405;
-  return nullptr;
+  return Resolved{nullptr, 405};
 }
 
-HttpResponse Router::Dispatch(HttpRequest& request) const {
-  std::map<std::string, std::string> params;
-  int status = 0;
-  const Route* route = Find(request, &params, &status);
-  if (route == nullptr && status == 404) {
-    return ErrorResponse(404, "Not found: no route for " + request.method + " " + request.path);
-  }
-  if (route == nullptr) return ErrorResponse(405, "Method " + request.method + " is not allowed for " + request.path);
-  request.path_params = std::move(params);
-  return route->handler(request);
-}
-
-bool Router::WaitsForDisk(const HttpRequest& request) const {
-  std::map<std::string, std::string> params;
-  int status = 0;
-  const Route* route = Find(request, &params, &status);
-  return route != nullptr && route->waits_for_disk;
+HttpResponse Router::Run(const Resolved& resolved, const HttpRequest& request) const {
+  if (resolved.route != nullptr) return resolved.route->handler(request);
+  if (resolved.status == 404) return ErrorResponse(404, "Not found: no route for " + request.method + " " + request.path);
+  return ErrorResponse(405, "Method " + request.method + " is not allowed for " + request.path);
 }
 
 std::vector<std::pair<std::string, std::string>> Router::Routes() const {

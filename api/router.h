@@ -5,7 +5,6 @@
 #pragma once
 
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -17,18 +16,6 @@ using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
 class Router {
  public:
-  void Add(const std::string& method, const std::string& pattern, Handler handler);
-  // A route whose handler waits for the disk (a durable write): the server runs
-  // it on its writer pool, where many can wait for one shared fsync without
-  // holding the compute threads that searches need.
-  void AddWrite(const std::string& method, const std::string& pattern, Handler handler);
-  bool WaitsForDisk(const HttpRequest& request) const;
-  // Fills request.path_params and runs the handler (or answers 404/405).
-  HttpResponse Dispatch(HttpRequest& request) const;
-  // Every registered (method, pattern), for documentation and tests.
-  std::vector<std::pair<std::string, std::string>> Routes() const;
-
- private:
   struct Route {
     std::string method;
     std::string pattern;
@@ -36,9 +23,29 @@ class Router {
     Handler handler;
     bool waits_for_disk = false;
   };
-  // The route that answers `request`, or nullptr with *status = 404 or 405.
-  const Route* Find(const HttpRequest& request, std::map<std::string, std::string>* params,
-                    int* status) const;
+  // The outcome of routing one request: its route, or the status to answer.
+  struct Resolved {
+    const Route* route = nullptr;  // null: no route; `status` is 404 or 405
+    int status = 0;
+    bool waits_for_disk() const { return route != nullptr && route->waits_for_disk; }
+  };
+
+  void Add(const std::string& method, const std::string& pattern, Handler handler);
+  // A route whose handler waits for the disk (a durable write): the server runs
+  // it on its writer pool, where many can wait for one shared fsync without
+  // holding the compute threads that searches need.
+  void AddWrite(const std::string& method, const std::string& pattern, Handler handler);
+
+  // Finds the route of `request` and fills its path_params. The server resolves
+  // on the I/O thread (to pick a pool) and runs the handler on the pool.
+  Resolved Resolve(HttpRequest& request) const;
+  // Runs the resolved handler, or answers 404/405 in the error envelope.
+  HttpResponse Run(const Resolved& resolved, const HttpRequest& request) const;
+  HttpResponse Dispatch(HttpRequest& request) const { return Run(Resolve(request), request); }
+  // Every registered (method, pattern), for documentation and tests.
+  std::vector<std::pair<std::string, std::string>> Routes() const;
+
+ private:
   std::vector<Route> routes_;
 };
 

@@ -143,11 +143,12 @@ class HttpServer::Impl {
   // for the disk); `done` is called there with the answer.
   template <typename Done>
   void Handle(HttpRequest request, Done done) {
-    asio::thread_pool& pool = router_.WaitsForDisk(request) ? writers_ : compute_;
-    asio::post(pool, [this, request = std::move(request), done = std::move(done)]() mutable {
+    const Router::Resolved resolved = router_.Resolve(request);
+    asio::thread_pool& pool = resolved.waits_for_disk() ? writers_ : compute_;
+    asio::post(pool, [this, resolved, request = std::move(request), done = std::move(done)]() mutable {
       HttpResponse response;
       try {
-        response = router_.Dispatch(request);
+        response = router_.Run(resolved, request);
       } catch (const std::exception& e) {
         // Handlers return Status; a throw here is a bug, but the server survives it.
         spdlog::error("handler threw: {}", e.what());

@@ -78,29 +78,8 @@ constexpr DistanceKernels kScalarKernels = {L2SqrScalar, DotScalar, L1Scalar, "s
 // SEXTANT_ISA cap compares.
 enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
 
-// Intel's first AVX-512 server cores (Skylake-SP, Cascade Lake, Cooper Lake:
-// family 6, model 0x55) lower the clock of the whole core while 512-bit FP
-// instructions run, and a graph search calls a short kernel between cache
-// misses, so it pays the slower clock without gaining the width: on a Cascade
-// Lake here, HNSW search on glove100 ran about 15% faster with the AVX2 kernels
-// (bench/hnsw_vs_hnswlib with SEXTANT_ISA=avx2 vs avx512). GCC's own tuning for
-// these cores prefers 256-bit vectors for the same reason. Later cores (Ice
-// Lake and after, AMD Zen 4) do not throttle like this and get AVX-512.
-bool CpuThrottlesOnAvx512() {
-#if SEXTANT_DISTANCE_X86
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
-    const unsigned family = (eax >> 8) & 0xf;
-    const unsigned model = ((eax >> 4) & 0xf) | (((eax >> 16) & 0xf) << 4);
-    __get_cpuid(0, &eax, &ebx, &ecx, &edx);
-    const bool intel = ebx == 0x756e6547 && edx == 0x49656e69 && ecx == 0x6c65746e;  // "GenuineIntel"
-    return intel && family == 6 && model == 0x55;
-  }
-#endif
-  return false;
-}
-
-Isa DefaultIsaCap() { return CpuThrottlesOnAvx512() ? Isa::kAvx2 : Isa::kAvx512; }
+// See DefaultPrefersAvx2 below for why some AVX-512 CPUs get AVX2.
+Isa DefaultIsaCap() { return DefaultPrefersAvx2() ? Isa::kAvx2 : Isa::kAvx512; }
 
 // The default cap (above) when the variable is unset or unrecognised; a typo
 // must not silently slow every search down to scalar. SEXTANT_ISA=avx512 forces
@@ -177,7 +156,27 @@ const DistanceKernels& ChooseKernels() {
 
 const DistanceKernels& ScalarKernels() { return kScalarKernels; }
 
-bool DefaultPrefersAvx2() { return CpuThrottlesOnAvx512(); }
+// Intel's first AVX-512 server cores (Skylake-SP, Cascade Lake, Cooper Lake:
+// family 6, model 0x55) lower the clock of the whole core while 512-bit FP
+// instructions run, and a graph search calls a short kernel between cache
+// misses, so it pays the slower clock without gaining the width: on a Cascade
+// Lake here, HNSW search on glove100 ran about 15% faster with the AVX2 kernels
+// (bench/hnsw_vs_hnswlib with SEXTANT_ISA=avx2 vs avx512). GCC's own tuning for
+// these cores prefers 256-bit vectors for the same reason. Later cores (Ice
+// Lake and after, AMD Zen 4) do not throttle like this and get AVX-512.
+bool DefaultPrefersAvx2() {
+#if SEXTANT_DISTANCE_X86
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
+    const unsigned family = (eax >> 8) & 0xf;
+    const unsigned model = ((eax >> 4) & 0xf) | (((eax >> 16) & 0xf) << 4);
+    __get_cpuid(0, &eax, &ebx, &ecx, &edx);
+    const bool intel = ebx == 0x756e6547 && edx == 0x49656e69 && ecx == 0x6c65746e;  // "GenuineIntel"
+    return intel && family == 6 && model == 0x55;
+  }
+#endif
+  return false;
+}
 
 const DistanceKernels* Avx2Kernels() {
 #if SEXTANT_DISTANCE_X86

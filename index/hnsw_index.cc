@@ -73,10 +73,6 @@ void PlaceLevel0OnHugePages(hnswlib::HierarchicalNSW<float>& h) {
   h.data_level0_memory_ = static_cast<char*>(memory);
 }
 
-}  // namespace
-
-namespace {
-
 // Renumbers the graph's nodes in breadth-first order from the entry point, so
 // that nodes a search reaches together sit together in memory. A search walks
 // from the entry point outwards; in insertion order its neighbours' vectors are
@@ -88,8 +84,8 @@ namespace {
 // 2022, measure BFS-like orders among the best for HNSW.)
 //
 // In place: links and the label map are renumbered, then elements move along
-// the permutation's cycles with a single element of scratch memory, so the
-// reorder never doubles the index's memory.
+// the permutation's cycles with two elements of scratch memory, so the reorder
+// never doubles the index's memory.
 void ReorderForLocality(hnswlib::HierarchicalNSW<float>& h) {
   const size_t n = h.cur_element_count;
   if (n < 2) return;
@@ -201,29 +197,28 @@ Status HnswIndex::Add(std::span<const Offset> offsets, MatrixView rows) {
     const size_t threads = std::max<size_t>(1, std::min(spec_.build_threads, rows.rows() / 256 + 1));
     if (threads == 1) {
       for (size_t i = first; i < rows.rows(); ++i) h.addPoint(rows.row(i), offsets[i]);
-      ReorderForLocality(h);
-      return Status::OK();
-    }
-    std::atomic<size_t> next{first};
-    std::atomic<bool> failed{false};
-    std::string error;
-    std::mutex error_mu;
-    std::vector<std::thread> workers;
-    for (size_t t = 0; t < threads; ++t) {
-      workers.emplace_back([&] {
-        for (size_t i = next.fetch_add(1); i < rows.rows() && !failed; i = next.fetch_add(1)) {
-          try {
-            h.addPoint(rows.row(i), offsets[i]);
-          } catch (const std::exception& e) {
-            std::lock_guard<std::mutex> lock(error_mu);
-            error = e.what();
-            failed = true;
+    } else {
+      std::atomic<size_t> next{first};
+      std::atomic<bool> failed{false};
+      std::string error;
+      std::mutex error_mu;
+      std::vector<std::thread> workers;
+      for (size_t t = 0; t < threads; ++t) {
+        workers.emplace_back([&] {
+          for (size_t i = next.fetch_add(1); i < rows.rows() && !failed; i = next.fetch_add(1)) {
+            try {
+              h.addPoint(rows.row(i), offsets[i]);
+            } catch (const std::exception& e) {
+              std::lock_guard<std::mutex> lock(error_mu);
+              error = e.what();
+              failed = true;
+            }
           }
-        }
-      });
+        });
+      }
+      for (auto& w : workers) w.join();
+      if (failed) return Status::Internal("hnswlib: " + error);
     }
-    for (auto& w : workers) w.join();
-    if (failed) return Status::Internal("hnswlib: " + error);
     ReorderForLocality(h);
   } catch (const std::exception& e) {
     return Status::Internal(std::string("hnswlib: ") + e.what());
@@ -284,13 +279,13 @@ void SearchBaseLayer(const hnswlib::HierarchicalNSW<float>& h, const MetricDista
   // buffers; two ahead measured best (bench/hnsw_vs_hnswlib, glove100).
   constexpr size_t kRestAhead = 2;
   const size_t vector_bytes = *dim * sizeof(float);
-  auto prefetch_rest = [&](NodeId id) {
-    const char* vector = reinterpret_cast<const char*>(level0 + id * stride + data_offset);
-    for (size_t line = 64; line < vector_bytes; line += 64) __builtin_prefetch(vector + line);
-  };
 
   auto data_of = [&](NodeId id) {
     return reinterpret_cast<const float*>(level0 + id * stride + data_offset);
+  };
+  auto prefetch_rest = [&](NodeId id) {
+    const char* vector = reinterpret_cast<const char*>(data_of(id));
+    for (size_t line = 64; line < vector_bytes; line += 64) __builtin_prefetch(vector + line);
   };
   auto links_of = [&](NodeId id) {
     return reinterpret_cast<const hnswlib::linklistsizeint*>(level0 + id * stride);

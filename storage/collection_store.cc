@@ -7,6 +7,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/write_batch.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -79,7 +80,7 @@ std::string_view View(const rocksdb::Slice& s) { return std::string_view(s.data(
 
 class RocksCollectionStore final : public CollectionStore {
  public:
-  RocksCollectionStore(std::unique_ptr<rocksdb::DB> db, bool sync) : db_(std::move(db)), sync_(sync) {
+  explicit RocksCollectionStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {
     append_options_.sync = false;  // Sync() makes writes durable, for many at once
     Publish(TakeSnapshot());
   }
@@ -91,10 +92,7 @@ class RocksCollectionStore final : public CollectionStore {
   Status PutMeta(std::string_view name, std::string_view value) override {
     rocksdb::WriteOptions wo;
     wo.sync = true;  // metadata is rare and must never be lost
-    RETURN_IF_ERROR(FromRocks(db_->Put(wo, MetaKey(name), rocksdb::Slice(value.data(), value.size())),
-                              "put meta"));
-    Publish(TakeSnapshot());  // synced, so visible at once
-    return Status::OK();
+    return FromRocks(db_->Put(wo, MetaKey(name), rocksdb::Slice(value.data(), value.size())), "put meta");
   }
 
   Result<std::optional<std::string>> GetMeta(std::string_view name) override {
@@ -109,6 +107,10 @@ class RocksCollectionStore final : public CollectionStore {
     {
       std::lock_guard<std::mutex> lock(sync_mu_);
       if (!sync_error_.ok()) return sync_error_;
+    }
+    // One record per write: the op-log format has one type per record.
+    if (!op.upserts.empty() && !op.deletes.empty()) {
+      return Status::InvalidArgument("a write either upserts or deletes, not both");
     }
     rocksdb::WriteBatch batch;
     auto put = [&batch](const std::string& key, const std::string& value) {
@@ -135,6 +137,8 @@ class RocksCollectionStore final : public CollectionStore {
     return db_->GetLatestSequenceNumber();
   }
 
+  void SetSynced(bool synced) override { synced_ = synced; }
+
   Status Sync(WriteTicket ticket) override {
     std::unique_lock<std::mutex> lock(sync_mu_);
     while (true) {
@@ -149,7 +153,7 @@ class RocksCollectionStore final : public CollectionStore {
     lock.unlock();
     std::shared_ptr<const rocksdb::Snapshot> snapshot = TakeSnapshot();
     const WriteTicket covered = snapshot->GetSequenceNumber();
-    const Status s = sync_ ? FromRocks(db_->SyncWAL(), "sync WAL") : Status::OK();
+    const Status s = synced_.load() ? FromRocks(db_->SyncWAL(), "sync WAL") : Status::OK();
     if (s.ok()) Publish(std::move(snapshot));
     lock.lock();
     syncing_ = false;
@@ -165,11 +169,9 @@ class RocksCollectionStore final : public CollectionStore {
   }
 
   Result<std::optional<StoredPoint>> Get(const PointId& id) override {
-    const auto view = CurrentView();
-    rocksdb::ReadOptions ro;
-    ro.snapshot = view.get();
+    const ReadView view = CurrentView();
     std::string value;
-    auto s = db_->Get(ro, IdKey('p', id), &value);
+    auto s = db_->Get(view.options, IdKey('p', id), &value);
     if (s.IsNotFound()) return std::optional<StoredPoint>();
     RETURN_IF_ERROR(FromRocks(s, "get point"));
     ASSIGN_OR_RETURN(StoredPoint p, DecodePoint(id, value));
@@ -177,10 +179,8 @@ class RocksCollectionStore final : public CollectionStore {
   }
 
   Status ForEachPoint(const std::function<Status(StoredPoint&&)>& fn) override {
-    const auto view = CurrentView();
-    rocksdb::ReadOptions ro;
-    ro.snapshot = view.get();
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    const ReadView view = CurrentView();
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.options));
     for (it->Seek("p"); it->Valid() && it->key().starts_with("p"); it->Next()) {
       auto id = DecodeIdKey('p', View(it->key()));
       if (!id) return Status::Corruption("bad point key");
@@ -191,10 +191,8 @@ class RocksCollectionStore final : public CollectionStore {
   }
 
   Status ForEachOp(SeqNo after, const std::function<Status(OpRecord&&)>& fn) override {
-    const auto view = CurrentView();
-    rocksdb::ReadOptions ro;
-    ro.snapshot = view.get();
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    const ReadView view = CurrentView();
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.options));
     for (it->Seek(OpLogKey(after + 1)); it->Valid() && it->key().starts_with("o"); it->Next()) {
       SeqNo seq = 0;
       if (!DecodeOpLogKey(View(it->key()), &seq)) return Status::Corruption("bad op-log key");
@@ -221,13 +219,23 @@ class RocksCollectionStore final : public CollectionStore {
     // Leaders may finish out of order; never move the view backwards.
     if (!view_ || snapshot->GetSequenceNumber() > view_->GetSequenceNumber()) view_ = std::move(snapshot);
   }
-  std::shared_ptr<const rocksdb::Snapshot> CurrentView() const {
-    std::lock_guard<std::mutex> lock(view_mu_);
-    return view_;
+  // What readers see: the published snapshot, held for as long as they read.
+  struct ReadView {
+    std::shared_ptr<const rocksdb::Snapshot> snapshot;
+    rocksdb::ReadOptions options;
+  };
+  ReadView CurrentView() const {
+    ReadView view;
+    {
+      std::lock_guard<std::mutex> lock(view_mu_);
+      view.snapshot = view_;
+    }
+    view.options.snapshot = view.snapshot.get();
+    return view;
   }
 
   std::unique_ptr<rocksdb::DB> db_;
-  const bool sync_;
+  std::atomic<bool> synced_{true};
   rocksdb::WriteOptions append_options_;
 
   std::mutex sync_mu_;
@@ -273,7 +281,7 @@ Result<std::unique_ptr<CollectionStore>> CollectionStore::Open(const std::string
                                 kStoreFormat);
     }
   }
-  return std::unique_ptr<CollectionStore>(std::make_unique<RocksCollectionStore>(std::move(db), options.sync));
+  return std::unique_ptr<CollectionStore>(std::make_unique<RocksCollectionStore>(std::move(db)));
 }
 
 }  // namespace sextant

@@ -44,8 +44,6 @@ struct StoredPoint {
 };
 
 struct StoreOptions {
-  bool sync = true;  // fsync the WAL in Sync(); false: Sync() only publishes
-                     // (writes then survive a process crash, not a power loss)
   bool create_if_missing = true;
 };
 
@@ -53,8 +51,8 @@ struct StoreOptions {
 struct WriteOp {
   SeqNo seq = 0;
   Offset next_offset = 0;  // the first offset not assigned once this write is in
-  std::span<const PointWrite> upserts;
-  std::span<const PointId> deletes;  // never also upserted in the same write
+  std::span<const PointWrite> upserts = {};
+  std::span<const PointId> deletes = {};
 };
 
 // Identifies an appended write for Sync() (RocksDB's sequence number after it).
@@ -72,6 +70,12 @@ class CollectionStore {
   virtual Status PutMeta(std::string_view name, std::string_view value) = 0;
   virtual Result<std::optional<std::string>> GetMeta(std::string_view name) = 0;
 
+  // Whether Sync() fsyncs the WAL (the default) or only publishes the writes,
+  // which then survive a crash of the process but not of the machine. Set it
+  // before the first Append(); it is a collection's write policy.
+  virtual void SetSynced(bool synced) = 0;
+
+  // REQUIRES: op.upserts or op.deletes is empty (one op-log record per write).
   virtual Result<WriteTicket> Append(const WriteOp& op) = 0;
   // Returns when every write up to `ticket` is durable and visible to readers.
   // After a failed sync the store refuses all further writes (the WAL's state

@@ -56,8 +56,8 @@ Result<std::shared_ptr<Collection>> Collection::Create(const std::string& dir,
   if (fs::exists(dir, ec)) return Status::AlreadyExists("directory exists: " + dir);
   fs::create_directories(dir, ec);
   if (ec) return Status::IOError("create " + dir + ": " + ec.message());
-  ASSIGN_OR_RETURN(auto store, CollectionStore::Open(dir + "/store", StoreOptions{
-                                    .sync = config.write_policy == WritePolicy::kSynced}));
+  ASSIGN_OR_RETURN(auto store, CollectionStore::Open(dir + "/store", StoreOptions{}));
+  store->SetSynced(config.write_policy == WritePolicy::kSynced);
   // The config is written last: a directory without it is an unfinished create,
   // which Database::Open removes.
   RETURN_IF_ERROR(store->PutMeta(kNameKey, name));
@@ -73,12 +73,7 @@ Result<std::shared_ptr<Collection>> Collection::Open(const std::string& dir, con
   ASSIGN_OR_RETURN(auto encoded, store->GetMeta(kConfigKey));
   if (!name || !encoded) return Status::NotFound("no collection config in " + dir);
   ASSIGN_OR_RETURN(CollectionConfig config, CollectionConfig::Decode(*encoded));
-  if (config.write_policy == WritePolicy::kAsync) {
-    // Opened synced to read the config; reopen with the collection's policy.
-    store.reset();
-    options.sync = false;
-    ASSIGN_OR_RETURN(store, CollectionStore::Open(dir + "/store", options));
-  }
+  store->SetSynced(config.write_policy == WritePolicy::kSynced);
   std::shared_ptr<Collection> c(new Collection(dir, *name, config, env, std::move(store)));
   RETURN_IF_ERROR(c->LoadPoints());
   return c;
@@ -90,8 +85,9 @@ Status Collection::LoadPoints() {
   ASSIGN_OR_RETURN(auto next_offset, store_->GetMeta(kNextOffsetKey));
   if (next_offset && next_offset->size() == 4) next_offset_ = DecodeFixed32(next_offset->data());
   durable_seq_ = last_seq_;
-  // Every stored point keeps the offset it was written with.
-  // TODO(issue 3): load saved segment files and replay the op log after them.
+  // Every stored point keeps the offset it was written with. Indexes are not
+  // saved yet, so every point goes back into growing segments and the
+  // optimizer indexes them again.
   PendingWrite batch;
   batch.seq = last_seq_;
   auto flush = [&]() -> Status {

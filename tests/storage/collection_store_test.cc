@@ -107,6 +107,24 @@ TEST_CASE("A write is invisible to readers until it is synced", "[storage]") {
   CHECK(after->has_value());
 }
 
+TEST_CASE("A write that both upserts and deletes is refused and stores nothing", "[storage]") {
+  testing::TempDir dir;
+  auto store = CollectionStore::Open(dir.path(), StoreOptions{});
+  REQUIRE(store.ok());
+  const std::vector<float> v = {1, 2};
+  std::vector<PointWrite> w = {{PointId::Num(1), 0, v, ""}};
+  std::vector<PointId> d = {PointId::Num(2)};
+  auto refused = (*store)->Append(WriteOp{.seq = 1, .next_offset = 1, .upserts = w, .deletes = d});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == Status::Code::kInvalidArgument);
+  size_t ops = 0;
+  REQUIRE((*store)->ForEachOp(0, [&](OpRecord&&) {
+    ++ops;
+    return Status::OK();
+  }).ok());
+  CHECK(ops == 0);
+}
+
 TEST_CASE("Concurrent writers share syncs and every write lands", "[storage][concurrency]") {
   testing::TempDir dir;
   auto opened = CollectionStore::Open(dir.path(), StoreOptions{});
