@@ -89,6 +89,48 @@ const float* FlatIndex::Vector(Offset offset) const {
   return nullptr;
 }
 
+void FlatIndex::ForEachOffset(const std::function<void(Offset)>& fn) const {
+  const size_t n = size();
+  for (size_t row = 0; row < n; ++row) fn(OffsetAt(row));
+}
+
+// Format: u32 version (1), u64 rows, u64 dim, then per row u32 offset and dim
+// float32s, in row order.
+Status FlatIndex::Save(ByteWriter& out) const {
+  const size_t n = size();
+  RETURN_IF_ERROR(WriteValue(out, uint32_t{1}));
+  RETURN_IF_ERROR(WriteValue(out, uint64_t{n}));
+  RETURN_IF_ERROR(WriteValue(out, uint64_t{dim_}));
+  for (size_t row = 0; row < n; ++row) {
+    RETURN_IF_ERROR(WriteValue(out, OffsetAt(row)));
+    RETURN_IF_ERROR(out.Write(Row(row), dim_ * sizeof(float)));
+  }
+  return Status::OK();
+}
+
+Result<std::unique_ptr<FlatIndex>> FlatIndex::Load(size_t dim, Metric metric, ByteReader& in) {
+  uint32_t version = 0;
+  uint64_t n = 0, stored_dim = 0;
+  RETURN_IF_ERROR(ReadValue(in, &version));
+  RETURN_IF_ERROR(ReadValue(in, &n));
+  RETURN_IF_ERROR(ReadValue(in, &stored_dim));
+  if (version != 1) return Status::Corruption("flat index format " + std::to_string(version) + " unknown");
+  if (stored_dim != dim) return Status::Corruption("flat index of another dimension");
+  if (n > kDefaultCapacity * 64) return Status::Corruption("flat index row count implausible");
+  auto index = std::make_unique<FlatIndex>(dim, metric, std::max<size_t>(n, kDefaultCapacity));
+  std::vector<float> row(dim);
+  Offset previous = 0;
+  for (uint64_t r = 0; r < n; ++r) {
+    Offset offset = 0;
+    RETURN_IF_ERROR(ReadValue(in, &offset));
+    RETURN_IF_ERROR(in.Read(row.data(), dim * sizeof(float)));
+    if (r > 0 && offset <= previous) return Status::Corruption("flat index offsets out of order");
+    previous = offset;
+    RETURN_IF_ERROR(index->Add(std::span<const Offset>(&offset, 1), MatrixView(row.data(), 1, dim)));
+  }
+  return index;
+}
+
 size_t FlatIndex::MemoryBytes() const {
   const size_t chunks = (size() + kChunkRows - 1) / kChunkRows;
   return chunks * kChunkRows * (dim_ * sizeof(float) + sizeof(Offset)) +

@@ -30,6 +30,10 @@ class FlatIndex final : public Index {
   Result<std::vector<Hit>> Search(VectorView query, const SearchParams& params) const override;
   Result<std::unique_ptr<Index>> CloneWithCapacity(size_t capacity) const override;
   const float* Vector(Offset offset) const override;
+  void ForEachOffset(const std::function<void(Offset)>& fn) const override;
+  Status Save(ByteWriter& out) const override;
+  // Reads what Save() wrote; fails on anything inconsistent.
+  static Result<std::unique_ptr<FlatIndex>> Load(size_t dim, Metric metric, ByteReader& in);
   size_t size() const override { return count_.load(std::memory_order_acquire); }
   size_t dim() const override { return dim_; }
   Metric metric() const override { return metric_; }

@@ -466,6 +466,131 @@ const float* HnswIndex::Vector(Offset offset) const {
   return reinterpret_cast<const float*>(h.getDataByInternalId(it->second));
 }
 
+namespace {
+constexpr uint32_t kHnswFormat = 1;
+// hnswlib draws levels with mult = 1/ln(M): a level beyond 64 has probability
+// below M^-64. Anything higher in a file is damage.
+constexpr int kMaxLevel = 64;
+
+// The layout fields that must match between the file and a graph built with
+// the same dim and M, or the bytes mean something else.
+struct Layout {
+  uint64_t stride, links_size, m, max_m0, data_offset, label_offset;
+  static Layout Of(const hnswlib::HierarchicalNSW<float>& h) {
+    return {h.size_data_per_element_, h.size_links_per_element_, h.M_, h.maxM0_, h.offsetData_,
+            h.label_offset_};
+  }
+  bool operator==(const Layout&) const = default;
+};
+}  // namespace
+
+// Format 1: u32 version, u64 count, Layout (6 x u64), u32 entry point, i32 max
+// level, the level-0 array (count x stride bytes: links, vector, label per
+// node, in hnswlib's layout), i32 level per node, then for each node with level
+// > 0 its upper link lists (level x links_size bytes). Node order is the BFS
+// order Add() left, so a loaded graph is laid out like the saved one.
+Status HnswIndex::Save(ByteWriter& out) const {
+  const auto& h = *graph_->hnsw;
+  const uint64_t n = h.cur_element_count;
+  const Layout layout = Layout::Of(h);
+  RETURN_IF_ERROR(WriteValue(out, kHnswFormat));
+  RETURN_IF_ERROR(WriteValue(out, n));
+  RETURN_IF_ERROR(WriteValue(out, layout));
+  RETURN_IF_ERROR(WriteValue(out, static_cast<uint32_t>(h.enterpoint_node_)));
+  RETURN_IF_ERROR(WriteValue(out, static_cast<int32_t>(h.maxlevel_)));
+  RETURN_IF_ERROR(out.Write(h.data_level0_memory_, n * h.size_data_per_element_));
+  for (uint64_t i = 0; i < n; ++i) RETURN_IF_ERROR(WriteValue(out, static_cast<int32_t>(h.element_levels_[i])));
+  for (uint64_t i = 0; i < n; ++i) {
+    if (h.element_levels_[i] > 0) {
+      RETURN_IF_ERROR(out.Write(h.linkLists_[i], h.size_links_per_element_ * h.element_levels_[i]));
+    }
+  }
+  return Status::OK();
+}
+
+Result<std::unique_ptr<HnswIndex>> HnswIndex::Load(size_t dim, Metric metric, const IndexSpec& spec,
+                                                   ByteReader& in) {
+  uint32_t version = 0;
+  uint64_t n = 0;
+  Layout layout{};
+  uint32_t entry = 0;
+  int32_t max_level = 0;
+  RETURN_IF_ERROR(ReadValue(in, &version));
+  if (version != kHnswFormat) return Status::Corruption("hnsw format " + std::to_string(version) + " unknown");
+  RETURN_IF_ERROR(ReadValue(in, &n));
+  RETURN_IF_ERROR(ReadValue(in, &layout));
+  RETURN_IF_ERROR(ReadValue(in, &entry));
+  RETURN_IF_ERROR(ReadValue(in, &max_level));
+  if (n > std::numeric_limits<Offset>::max()) return Status::Corruption("hnsw node count implausible");
+  ASSIGN_OR_RETURN(auto index, Create(dim, metric, spec, n));
+  auto& h = *index->graph_->hnsw;
+  if (!(Layout::Of(h) == layout)) {
+    return Status::Corruption("hnsw layout differs from this collection's dim and m");
+  }
+  RETURN_IF_ERROR(in.Read(h.data_level0_memory_, n * h.size_data_per_element_));
+  std::vector<int32_t> levels(n);
+  RETURN_IF_ERROR(in.Read(levels.data(), n * sizeof(int32_t)));
+  for (int32_t level : levels) {
+    if (level < 0 || level > kMaxLevel) return Status::Corruption("hnsw node level out of range");
+  }
+  try {
+    for (uint64_t i = 0; i < n; ++i) {
+      h.element_levels_[i] = 0;
+      if (levels[i] > 0) {
+        const size_t bytes = h.size_links_per_element_ * levels[i];
+        h.linkLists_[i] = static_cast<char*>(std::malloc(bytes));
+        if (h.linkLists_[i] == nullptr) throw std::bad_alloc();
+        h.element_levels_[i] = levels[i];
+        h.cur_element_count = i + 1;  // from here the destructor frees it
+        RETURN_IF_ERROR(in.Read(h.linkLists_[i], bytes));
+      } else {
+        h.linkLists_[i] = nullptr;
+      }
+      h.cur_element_count = i + 1;
+    }
+    // Every link must point at a node that exists on that level, or a search
+    // would read outside the graph.
+    auto links_valid = [&](hnswlib::linklistsizeint* links, size_t max_count, int level) {
+      const size_t count = h.getListCount(links);
+      if (count > max_count) return false;
+      const NodeId* neighbours = reinterpret_cast<const NodeId*>(links + 1);
+      for (size_t j = 0; j < count; ++j) {
+        if (neighbours[j] >= n || h.element_levels_[neighbours[j]] < level) return false;
+      }
+      return true;
+    };
+    h.label_lookup_.reserve(n);
+    for (uint64_t i = 0; i < n; ++i) {
+      const NodeId id = static_cast<NodeId>(i);
+      if (!links_valid(h.get_linklist0(id), h.maxM0_, 0)) return Status::Corruption("hnsw level-0 links invalid");
+      for (int level = 1; level <= h.element_levels_[i]; ++level) {
+        if (!links_valid(h.get_linklist(id, level), h.maxM_, level)) {
+          return Status::Corruption("hnsw upper-level links invalid");
+        }
+      }
+      const hnswlib::labeltype label = h.getExternalLabel(id);
+      if (label > std::numeric_limits<Offset>::max() || !h.label_lookup_.emplace(label, id).second) {
+        return Status::Corruption("hnsw labels invalid or repeated");
+      }
+    }
+    if (n > 0) {
+      if (entry >= n || max_level != h.element_levels_[entry]) {
+        return Status::Corruption("hnsw entry point invalid");
+      }
+      h.enterpoint_node_ = entry;
+      h.maxlevel_ = max_level;
+    }
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("hnswlib load: ") + e.what());
+  }
+  return index;
+}
+
+void HnswIndex::ForEachOffset(const std::function<void(Offset)>& fn) const {
+  const auto& h = *graph_->hnsw;
+  for (NodeId id = 0; id < h.cur_element_count; ++id) fn(static_cast<Offset>(h.getExternalLabel(id)));
+}
+
 size_t HnswIndex::size() const { return graph_->hnsw->cur_element_count; }
 
 size_t HnswIndex::MemoryBytes() const {

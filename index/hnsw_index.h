@@ -27,6 +27,12 @@ class HnswIndex final : public Index {
   Result<std::vector<Hit>> Search(VectorView query, const SearchParams& params) const override;
   Result<std::unique_ptr<Index>> CloneWithCapacity(size_t capacity) const override;
   const float* Vector(Offset offset) const override;
+  void ForEachOffset(const std::function<void(Offset)>& fn) const override;
+  Status Save(ByteWriter& out) const override;
+  // Reads what Save() wrote with the same dim, metric and spec.m; checks every
+  // link, level and label before the graph can be searched.
+  static Result<std::unique_ptr<HnswIndex>> Load(size_t dim, Metric metric, const IndexSpec& spec,
+                                                 ByteReader& in);
   size_t size() const override;
   size_t dim() const override { return dim_; }
   Metric metric() const override { return metric_; }

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "common/byte_stream.h"
 #include "common/status.h"
 #include "common/types.h"
 
@@ -76,6 +78,14 @@ class Index {
   // The stored vector of `offset`, or nullptr if this index does not hold it.
   // The pointer stays valid for the lifetime of the index.
   virtual const float* Vector(Offset offset) const = 0;
+  // Calls fn for every offset the index holds, in no particular order.
+  virtual void ForEachOffset(const std::function<void(Offset)>& fn) const = 0;
+
+  // Writes everything the index holds (vectors, offsets, graph) so that
+  // LoadIndex (index_factory.h) with the same spec, dim and metric gives an index
+  // that answers every search identically. The caller frames and checksums the
+  // bytes (storage/segment_file.h). REQUIRES: no concurrent Add().
+  virtual Status Save(ByteWriter& out) const = 0;
 
   virtual size_t size() const = 0;
   virtual size_t dim() const = 0;

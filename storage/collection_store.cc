@@ -2,6 +2,8 @@
 #include "storage/collection_store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/filter_policy.h>
@@ -27,7 +29,7 @@ Status FromRocks(const rocksdb::Status& s, const char* what) {
   return Status::Internal(msg);
 }
 
-constexpr char kStoreFormat[] = "1";
+constexpr char kStoreFormat[] = "2";
 constexpr char kStoreFormatKey[] = "mstore_format";
 
 std::string IdKey(char prefix, const PointId& id) {
@@ -78,9 +80,58 @@ std::string MetaKey(std::string_view name) {
 
 std::string_view View(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
+// StorageFaults behind RocksDB's file system: writes and syncs of every file
+// opened for writing fail with "no space" while the flag is set.
+class FaultyWritableFile final : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  FaultyWritableFile(std::unique_ptr<rocksdb::FSWritableFile> file, std::shared_ptr<StorageFaults> faults)
+      : FSWritableFileOwnerWrapper(std::move(file)), faults_(std::move(faults)) {}
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                           rocksdb::IODebugContext* dbg) override {
+    if (faults_->disk_full) return Full();
+    return FSWritableFileOwnerWrapper::Append(data, options, dbg);
+  }
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                           const rocksdb::DataVerificationInfo& info, rocksdb::IODebugContext* dbg) override {
+    if (faults_->disk_full) return Full();
+    return FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
+  }
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    if (faults_->disk_full) return Full();
+    return FSWritableFileOwnerWrapper::Sync(options, dbg);
+  }
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    if (faults_->disk_full) return Full();
+    return FSWritableFileOwnerWrapper::Fsync(options, dbg);
+  }
+
+ private:
+  static rocksdb::IOStatus Full() { return rocksdb::IOStatus::NoSpace("injected: no space left on device"); }
+  std::shared_ptr<StorageFaults> faults_;
+};
+
+class FaultyFileSystem final : public rocksdb::FileSystemWrapper {
+ public:
+  FaultyFileSystem(const std::shared_ptr<rocksdb::FileSystem>& base, std::shared_ptr<StorageFaults> faults)
+      : FileSystemWrapper(base), faults_(std::move(faults)) {}
+  const char* Name() const override { return "SextantFaultyFileSystem"; }
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    std::unique_ptr<rocksdb::FSWritableFile> file;
+    rocksdb::IOStatus s = FileSystemWrapper::NewWritableFile(name, options, &file, dbg);
+    if (s.ok()) *result = std::make_unique<FaultyWritableFile>(std::move(file), faults_);
+    return s;
+  }
+
+ private:
+  std::shared_ptr<StorageFaults> faults_;
+};
+
 class RocksCollectionStore final : public CollectionStore {
  public:
-  explicit RocksCollectionStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {
+  RocksCollectionStore(std::unique_ptr<rocksdb::Env> env, std::unique_ptr<rocksdb::DB> db)
+      : env_(std::move(env)), db_(std::move(db)) {
     append_options_.sync = false;  // Sync() makes writes durable, for many at once
     Publish(TakeSnapshot());
   }
@@ -128,10 +179,11 @@ class RocksCollectionStore final : public CollectionStore {
       RETURN_IF_ERROR(FromRocks(batch.Delete(IdKey('x', id)), "batch delete"));
     }
     for (const PointWrite& p : op.upserts) {
-      std::string offset;
-      PutFixed32(&offset, p.offset);
+      std::string id_map;
+      PutFixed32(&id_map, p.offset);
+      PutFixed64(&id_map, op.seq);
       RETURN_IF_ERROR(put(IdKey('p', p.id), EncodePoint(p)));
-      RETURN_IF_ERROR(put(IdKey('x', p.id), offset));
+      RETURN_IF_ERROR(put(IdKey('x', p.id), id_map));
     }
     RETURN_IF_ERROR(FromRocks(db_->Write(append_options_, &batch), "write"));
     return db_->GetLatestSequenceNumber();
@@ -190,6 +242,28 @@ class RocksCollectionStore final : public CollectionStore {
     return FromRocks(it->status(), "iterate points");
   }
 
+  Status ForEachIdOffset(const std::function<Status(const PointId&, Offset, SeqNo)>& fn) override {
+    const ReadView view = CurrentView();
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.options));
+    for (it->Seek("x"); it->Valid() && it->key().starts_with("x"); it->Next()) {
+      auto id = DecodeIdKey('x', View(it->key()));
+      if (!id || it->value().size() != 12) return Status::Corruption("bad id-map record");
+      RETURN_IF_ERROR(fn(*id, DecodeFixed32(it->value().data()), DecodeFixed64(it->value().data() + 4)));
+    }
+    return FromRocks(it->status(), "iterate id map");
+  }
+
+  Status TrimOpLog(SeqNo before) override {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    RETURN_IF_ERROR(FromRocks(db_->DeleteRange(wo, db_->DefaultColumnFamily(), OpLogKey(0), OpLogKey(before)),
+                              "trim op log"));
+    // A synced write syncs the whole WAL before it, so everything up to here
+    // is durable and may be published.
+    Publish(TakeSnapshot());
+    return Status::OK();
+  }
+
   Status ForEachOp(SeqNo after, const std::function<Status(OpRecord&&)>& fn) override {
     const ReadView view = CurrentView();
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.options));
@@ -234,6 +308,7 @@ class RocksCollectionStore final : public CollectionStore {
     return view;
   }
 
+  std::unique_ptr<rocksdb::Env> env_;  // null unless faults are injected; outlives db_
   std::unique_ptr<rocksdb::DB> db_;
   std::atomic<bool> synced_{true};
   rocksdb::WriteOptions append_options_;
@@ -261,6 +336,12 @@ Result<std::unique_ptr<CollectionStore>> CollectionStore::Open(const std::string
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  std::unique_ptr<rocksdb::Env> env;
+  if (options.faults) {
+    env = rocksdb::NewCompositeEnv(
+        std::make_shared<FaultyFileSystem>(rocksdb::FileSystem::Default(), options.faults));
+    opts.env = env.get();
+  }
   rocksdb::DB* raw = nullptr;
   RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(opts, dir, &raw), "open rocksdb"));
   std::unique_ptr<rocksdb::DB> db(raw);
@@ -281,7 +362,7 @@ Result<std::unique_ptr<CollectionStore>> CollectionStore::Open(const std::string
                                 kStoreFormat);
     }
   }
-  return std::unique_ptr<CollectionStore>(std::make_unique<RocksCollectionStore>(std::move(db)));
+  return std::unique_ptr<CollectionStore>(std::make_unique<RocksCollectionStore>(std::move(env), std::move(db)));
 }
 
 }  // namespace sextant

@@ -1,14 +1,15 @@
 // CollectionStore: one collection's RocksDB database.
 //
 // Layout (keys are bytewise-ordered; "mstore_format" holds the format version,
-// currently 1; a store of another version is refused, never guessed at):
+// currently 2; a store of another version is refused, never guessed at):
 //   "m" + name          -> metadata ("name", "config", "seq" = fixed64 last
 //                          write, "next_offset" = fixed32, "store_format")
 //   "o" + seq (8, BE)   -> op-log record (format in storage/op_log.h)
 //   "p" + id            -> point record: fixed32 offset, fixed32 dim,
 //                          dim x float32 (LE), payload as minified JSON text
 //                          (possibly empty = no payload)
-//   "x" + id            -> fixed32 offset: the id map, small enough to scan at
+//   "x" + id            -> fixed32 offset, fixed64 seq of the write that put
+//                          it there: the id map, small enough to scan at
 //                          open without reading vectors
 //   id = kind (0 = integer, 1 = UUID) + 8 or 16 bytes big-endian, so integer
 //   ids sort first, as Qdrant orders them.
@@ -22,6 +23,7 @@
 // that Sync() publishes once the writes it covers are on disk.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -43,8 +45,16 @@ struct StoredPoint {
   std::string payload;  // minified JSON object, or empty
 };
 
+// Test hook: while `disk_full` is set, every write to the store's files fails
+// as a full disk makes it fail (ENOSPC), so tests can check that writes get a
+// clear error and reads keep working.
+struct StorageFaults {
+  std::atomic<bool> disk_full{false};
+};
+
 struct StoreOptions {
   bool create_if_missing = true;
+  std::shared_ptr<StorageFaults> faults;  // null outside tests
 };
 
 // One write: its op-log record and its effects, applied atomically.
@@ -85,8 +95,14 @@ class CollectionStore {
   virtual Result<std::optional<StoredPoint>> Get(const PointId& id) = 0;
   // Every stored point in id order; stops at the first non-ok Status it returns.
   virtual Status ForEachPoint(const std::function<Status(StoredPoint&&)>& fn) = 0;
+  // The id map: every live point's id, offset and the sequence number of the
+  // write that stored it, in id order, without reading vectors or payloads.
+  virtual Status ForEachIdOffset(const std::function<Status(const PointId&, Offset, SeqNo)>& fn) = 0;
   // Op-log records with seq > after, in order.
   virtual Status ForEachOp(SeqNo after, const std::function<Status(OpRecord&&)>& fn) = 0;
+  // Deletes the op-log records with seq < before (synced, atomic: a crash
+  // leaves either all of them or none).
+  virtual Status TrimOpLog(SeqNo before) = 0;
   // Bytes on disk (SST + WAL), approximate.
   virtual uint64_t DiskBytes() = 0;
 };

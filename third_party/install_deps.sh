@@ -12,6 +12,7 @@ PACKAGES=(
   libhnswlib-dev              # HNSW graph (header-only, 0.6.2)
   libfaiss-dev libopenblas-dev  # IVF indexes, k-means
   libroaring-dev              # CRoaring bitmaps (tombstones, payload indexes)
+  libxxhash-dev               # segment file checksums (XXH3)
   libspdlog-dev libfmt-dev    # logging
   libcli11-dev                # command line
   libarchive-dev libssl-dev   # snapshots (tar, SHA-256), TLS

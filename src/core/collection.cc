@@ -1,6 +1,6 @@
-// Collection: opening, loading, info and lifetime. Writes are in
+// Collection: creating, opening, info and lifetime. Writes are in
 // collection_write.cc, reads in collection_read.cc, indexing in
-// collection_optimize.cc.
+// collection_optimize.cc, recovery at open in collection_recovery.cc.
 #include "core/collection.h"
 
 #include <spdlog/spdlog.h>
@@ -23,8 +23,6 @@ namespace fs = std::filesystem;
 namespace {
 constexpr const char* kConfigKey = "config";
 constexpr const char* kNameKey = "name";
-constexpr const char* kSeqKey = "seq";
-constexpr const char* kNextOffsetKey = "next_offset";
 }  // namespace
 
 Collection::Collection(std::string dir, std::string name, CollectionConfig config, Env env,
@@ -54,9 +52,11 @@ Result<std::shared_ptr<Collection>> Collection::Create(const std::string& dir,
   RETURN_IF_ERROR(config.Validate());
   std::error_code ec;
   if (fs::exists(dir, ec)) return Status::AlreadyExists("directory exists: " + dir);
-  fs::create_directories(dir, ec);
+  fs::create_directories(dir + "/segments", ec);
   if (ec) return Status::IOError("create " + dir + ": " + ec.message());
-  ASSIGN_OR_RETURN(auto store, CollectionStore::Open(dir + "/store", StoreOptions{}));
+  StoreOptions options;
+  options.faults = env.faults;
+  ASSIGN_OR_RETURN(auto store, CollectionStore::Open(dir + "/store", options));
   store->SetSynced(config.write_policy == WritePolicy::kSynced);
   // The config is written last: a directory without it is an unfinished create,
   // which Database::Open removes.
@@ -68,6 +68,7 @@ Result<std::shared_ptr<Collection>> Collection::Create(const std::string& dir,
 Result<std::shared_ptr<Collection>> Collection::Open(const std::string& dir, const Env& env) {
   StoreOptions options;
   options.create_if_missing = false;
+  options.faults = env.faults;
   ASSIGN_OR_RETURN(auto store, CollectionStore::Open(dir + "/store", options));
   ASSIGN_OR_RETURN(auto name, store->GetMeta(kNameKey));
   ASSIGN_OR_RETURN(auto encoded, store->GetMeta(kConfigKey));
@@ -75,39 +76,8 @@ Result<std::shared_ptr<Collection>> Collection::Open(const std::string& dir, con
   ASSIGN_OR_RETURN(CollectionConfig config, CollectionConfig::Decode(*encoded));
   store->SetSynced(config.write_policy == WritePolicy::kSynced);
   std::shared_ptr<Collection> c(new Collection(dir, *name, config, env, std::move(store)));
-  RETURN_IF_ERROR(c->LoadPoints());
+  RETURN_IF_ERROR(c->Recover());
   return c;
-}
-
-Status Collection::LoadPoints() {
-  ASSIGN_OR_RETURN(auto seq, store_->GetMeta(kSeqKey));
-  if (seq && seq->size() == 8) last_seq_ = DecodeFixed64(seq->data());
-  ASSIGN_OR_RETURN(auto next_offset, store_->GetMeta(kNextOffsetKey));
-  if (next_offset && next_offset->size() == 4) next_offset_ = DecodeFixed32(next_offset->data());
-  durable_seq_ = last_seq_;
-  // Every stored point keeps the offset it was written with. Indexes are not
-  // saved yet, so every point goes back into growing segments and the
-  // optimizer indexes them again.
-  PendingWrite batch;
-  batch.seq = last_seq_;
-  auto flush = [&]() -> Status {
-    RETURN_IF_ERROR(ApplyWrite(batch));
-    batch.upserts.clear();
-    batch.offsets.clear();
-    return Status::OK();
-  };
-  RETURN_IF_ERROR(store_->ForEachPoint([&](StoredPoint&& p) -> Status {
-    if (p.vector.size() != config_.dim) return Status::Corruption("stored vector of wrong dimension");
-    if (p.offset == kNoOffset || p.offset >= next_offset_) {
-      return Status::Corruption("stored point with offset beyond the collection's next offset");
-    }
-    batch.upserts.push_back(PointInput{p.id, std::move(p.vector), std::string()});
-    batch.offsets.push_back(p.offset);
-    return batch.upserts.size() >= 4096 ? flush() : Status::OK();
-  }));
-  RETURN_IF_ERROR(flush());
-  spdlog::info("collection {}: loaded {} points", name_, Count());
-  return Status::OK();
 }
 
 std::shared_ptr<Segment> Collection::NewGrowingSegment() {

@@ -32,18 +32,23 @@ namespace sextant {
 
 class CollectionStore;
 class Optimizer;
+struct SegmentManifest;
+struct StorageFaults;
 
 class Collection : public std::enable_shared_from_this<Collection> {
  public:
   struct Env {
     Optimizer* optimizer = nullptr;  // not owned; outlives the collection
     size_t build_threads = 1;        // threads per index build
+    std::shared_ptr<StorageFaults> faults;  // test hook (storage/collection_store.h)
   };
 
   // Creates the collection's directory `dir` (must not exist) and store.
   static Result<std::shared_ptr<Collection>> Create(const std::string& dir, const std::string& name,
                                                     const CollectionConfig& config, const Env& env);
-  // Opens an existing collection directory and loads its points.
+  // Opens an existing collection directory: loads its saved segments, replays
+  // the op log after them, and recovers any point no valid segment file holds
+  // from the store. Never rebuilds an index that was saved.
   static Result<std::shared_ptr<Collection>> Open(const std::string& dir, const Env& env);
   ~Collection();
 
@@ -78,6 +83,14 @@ class Collection : public std::enable_shared_from_this<Collection> {
 
   // Test hook: blocks until no frozen segment is waiting to be indexed.
   void TEST_WaitForIndexing() const;
+  // Test hook: replays the op log from `from` again (as the open did); must
+  // change nothing.
+  Status TEST_ReplayOpLog(SeqNo from);
+  // Index builds this collection object has run (0 right after an open that
+  // loaded every segment from its file).
+  uint64_t index_builds() const { return index_builds_; }
+  // Saved segment files and the first op-log sequence a restart would replay.
+  Result<SegmentManifest> TEST_Manifest() const;
 
  private:
   struct OffsetInfo {
@@ -94,12 +107,25 @@ class Collection : public std::enable_shared_from_this<Collection> {
 
   Collection(std::string dir, std::string name, CollectionConfig config, Env env,
              std::unique_ptr<CollectionStore> store);
-  Status LoadPoints();
+  // Opening (collection_recovery.cc).
+  Status Recover();
+  // Adds every live point that no segment holds to the growing segment: from
+  // the op log from `replay_from` on, else from its stored record.
+  Status RestoreUnindexedPoints(SeqNo replay_from);
+  // Writes the manifest of the saved segments, trims the op log before its
+  // replay_from and removes segment files it does not list.
+  // REQUIRES: optimize_mu_ held.
+  Status PersistManifest();
+  Status RemoveUnlistedSegmentFiles(const SegmentManifest& manifest) const;
+  std::string segments_dir() const { return dir_ + "/segments"; }
   // Orders, appends, syncs and applies one write (collection_write.cc).
   Result<SeqNo> Commit(PendingWrite write);
   // REQUIRES: apply_mu_ held (or no concurrent writer, while opening).
   Status ApplyWrite(const PendingWrite& write);
   Status ApplyUpserts(std::span<const PointInput> points, std::span<const Offset> offsets, SeqNo seq);
+  // Appends rows to the growing segment, rotating it at the indexing threshold.
+  // REQUIRES: apply_mu_ held; offsets above every offset already appended.
+  Status AppendToGrowing(std::span<const Offset> offsets, MatrixView rows, SeqNo first_seq, SeqNo last_seq);
   void ApplyDelete(const PointId& id);
   void RotateGrowingSegmentIfFull();
   std::shared_ptr<Segment> NewGrowingSegment();
@@ -123,6 +149,7 @@ class Collection : public std::enable_shared_from_this<Collection> {
   std::mutex apply_mu_;
   std::deque<PendingWrite> pending_;      // GUARDED_BY(apply_mu_); in seq order
   SeqNo durable_seq_ = 0;                 // GUARDED_BY(apply_mu_)
+  SeqNo applied_seq_ = 0;                 // GUARDED_BY(apply_mu_); last write in memory
   std::shared_ptr<Segment> growing_;      // GUARDED_BY(apply_mu_)
   std::atomic<uint64_t> next_segment_id_{0};
 
@@ -135,7 +162,9 @@ class Collection : public std::enable_shared_from_this<Collection> {
   ChunkedArray<OffsetInfo> offset_info_;  // written by the writer before publication
   OffsetBitset deleted_;                  // tombstones by offset
 
-  std::mutex optimize_mu_;  // one optimizer step at a time
+  std::mutex optimize_mu_;  // one optimizer step (or manifest write) at a time
+  uint64_t next_file_number_ = 1;  // GUARDED_BY(optimize_mu_)
+  std::atomic<uint64_t> index_builds_{0};
   mutable std::mutex indexing_mu_;
   mutable std::condition_variable indexing_cv_;
   std::atomic<bool> dropped_{false};

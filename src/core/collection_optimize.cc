@@ -2,11 +2,18 @@
 // segment, either by extending the smallest indexed segment that still has room
 // (a copy: searches keep reading the original) or as a new segment, then swaps
 // it in atomically. Searches keep using the frozen flat copy until then.
+//
+// The new index is saved to a segment file before the swap and the manifest is
+// rewritten after it (collection_recovery.cc), which lets the op log drop what
+// the file now covers. A crash at any point leaves either the old manifest
+// (the new file is a leftover, removed at the next open, and the op log still
+// holds its points) or the new one.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 
 #include "core/collection.h"
+#include "core/segment_persistence.h"
 #include "index/flat_index.h"
 #include "index/index_factory.h"
 
@@ -47,8 +54,8 @@ Status Collection::OptimizeStep(bool* more) {
   }
 
   std::unique_ptr<Index> index;
+  IndexSpec spec;
   if (!offsets.empty()) {
-    IndexSpec spec;
     spec.kind = IndexSpec::Kind::kHnsw;
     spec.m = config_.hnsw.m;
     spec.ef_construct = config_.hnsw.ef_construct;
@@ -60,12 +67,31 @@ Status Collection::OptimizeStep(bool* more) {
       ASSIGN_OR_RETURN(index, MakeIndex(spec, config_.dim, config_.metric, offsets.size()));
     }
     RETURN_IF_ERROR(index->Add(offsets, MatrixView(rows.data(), offsets.size(), config_.dim)));
+    ++index_builds_;
   }
   if (dropped_) return Status::OK();
 
+  // The writes the new segment holds points of.
+  SeqNo first_seq = frozen->first_seq(), last_seq = frozen->last_seq();
+  if (target) {
+    first_seq = std::min(first_seq, target->first_seq());
+    last_seq = last_seq == Segment::kNoSeq ? target->last_seq() : std::max(last_seq, target->last_seq());
+  }
   std::shared_ptr<Segment> sealed;
   if (index) {
-    sealed = std::make_shared<Segment>(next_segment_id_++, Segment::State::kIndexed, std::move(index));
+    std::optional<SegmentFileRecord> file;
+    auto saved = SaveSegmentFile(segments_dir(), SegmentFileName(next_file_number_++), *index, spec,
+                                 first_seq, last_seq);
+    if (saved.ok()) {
+      file = std::move(*saved);
+    } else {
+      // Searchable all the same; a restart recovers its points from the store
+      // and indexes them again. The op log keeps them until a save succeeds.
+      spdlog::error("collection {}: could not save segment: {}", name_, saved.status().ToString());
+    }
+    sealed = std::make_shared<Segment>(next_segment_id_++, Segment::State::kIndexed, std::move(index),
+                                       std::move(file));
+    sealed->SetSeqRange(first_seq, last_seq);
   }
   {
     std::unique_lock<std::shared_mutex> seg_lock(segments_mu_);
@@ -78,6 +104,11 @@ Status Collection::OptimizeStep(bool* more) {
     for (const auto& s : segments_) *more |= s->state() == Segment::State::kFrozen;
   }
   indexing_cv_.notify_all();
+  Status persisted = PersistManifest();
+  if (!persisted.ok()) {
+    // The old manifest stays valid (it lists files that are all still there).
+    spdlog::error("collection {}: could not write segment manifest: {}", name_, persisted.ToString());
+  }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::info("collection {}: indexed {} vectors{} in {:.2f}s", name_, offsets.size(),
                target ? " (extending a segment)" : "", secs);

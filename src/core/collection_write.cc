@@ -82,6 +82,7 @@ Result<SeqNo> Collection::Commit(PendingWrite write) {
   while (!pending_.empty() && pending_.front().seq <= durable_seq_) {
     PendingWrite& next = pending_.front();
     Status s = ApplyWrite(next);
+    applied_seq_ = next.seq;
     pending_.pop_front();
     RETURN_IF_ERROR(s);  // only an index allocation failure; the write is durable
   }
@@ -97,37 +98,43 @@ Status Collection::ApplyWrite(const PendingWrite& write) {
 Status Collection::ApplyUpserts(std::span<const PointInput> points, std::span<const Offset> offsets,
                                 SeqNo seq) {
   const size_t dim = config_.dim;
-  const size_t threshold = config_.optimizer.IndexingThresholdPoints(dim);
   std::vector<float> rows;
+  rows.reserve(points.size() * dim);
+  for (size_t i = 0; i < points.size(); ++i) {
+    offset_info_.Set(offsets[i], OffsetInfo{points[i].id, seq});
+    rows.insert(rows.end(), points[i].vector.begin(), points[i].vector.end());
+  }
+  RETURN_IF_ERROR(AppendToGrowing(offsets, MatrixView(rows.data(), points.size(), dim), seq, seq));
+  std::unique_lock<std::shared_mutex> ids_lock(ids_mu_);
+  for (size_t i = 0; i < points.size(); ++i) {
+    auto [it, inserted] = id_to_offset_.try_emplace(points[i].id, offsets[i]);
+    if (!inserted) {
+      deleted_.Set(it->second);
+      it->second = offsets[i];
+    }
+  }
+  return Status::OK();
+}
+
+Status Collection::AppendToGrowing(std::span<const Offset> offsets, MatrixView rows, SeqNo first_seq,
+                                   SeqNo last_seq) {
+  const size_t dim = config_.dim;
+  const size_t threshold = config_.optimizer.IndexingThresholdPoints(dim);
   size_t i = 0;
-  while (i < points.size()) {
+  while (i < rows.rows()) {
     // Fill the growing segment up to the indexing threshold, then rotate.
     const size_t room = threshold == SIZE_MAX
-                            ? points.size() - i
+                            ? rows.rows() - i
                             : (threshold > growing_->index().size() ? threshold - growing_->index().size() : 0);
-    const size_t n = std::min(points.size() - i, std::max<size_t>(room, 1));
-    rows.clear();
-    rows.reserve(n * dim);
-    for (size_t j = i; j < i + n; ++j) {
-      offset_info_.Set(offsets[j], OffsetInfo{points[j].id, seq});
-      rows.insert(rows.end(), points[j].vector.begin(), points[j].vector.end());
-    }
-    Status s = growing_->index().Add(offsets.subspan(i, n), MatrixView(rows.data(), n, dim));
+    const size_t n = std::min(rows.rows() - i, std::max<size_t>(room, 1));
+    Status s = growing_->index().Add(offsets.subspan(i, n), MatrixView(rows.row(i), n, dim));
     if (s.code() == Status::Code::kBusy) {  // the flat index is at capacity
       RotateGrowingSegmentIfFull();
       continue;
     }
     RETURN_IF_ERROR(s);
-    {
-      std::unique_lock<std::shared_mutex> ids_lock(ids_mu_);
-      for (size_t j = i; j < i + n; ++j) {
-        auto [it, inserted] = id_to_offset_.try_emplace(points[j].id, offsets[j]);
-        if (!inserted) {
-          deleted_.Set(it->second);
-          it->second = offsets[j];
-        }
-      }
-    }
+    growing_->NoteWrite(first_seq);
+    growing_->NoteWrite(last_seq);
     i += n;
     if (growing_->index().size() >= threshold) RotateGrowingSegmentIfFull();
   }

@@ -20,6 +20,13 @@ Database::~Database() {
   collections_.clear();
 }
 
+Collection::Env Database::CollectionEnv() const {
+  Collection::Env env;
+  env.optimizer = optimizer_.get();
+  env.build_threads = options_.build_threads;
+  return env;
+}
+
 Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
   std::error_code ec;
   fs::create_directories(fs::path(options.data_dir) / "collections", ec);
@@ -47,8 +54,7 @@ Status Database::LoadCollections() {
       fs::remove_all(entry.path(), ec);  // a delete that a crash interrupted
       continue;
     }
-    Collection::Env env{optimizer_.get(), options_.build_threads};
-    auto c = Collection::Open(entry.path().string(), env);
+    auto c = Collection::Open(entry.path().string(), CollectionEnv());
     if (!c.ok()) {
       if (c.status().code() == Status::Code::kNotFound) {
         spdlog::warn("removing unfinished collection directory {}", entry.path().string());
@@ -91,8 +97,7 @@ Status Database::CreateCollection(const std::string& name, const CollectionConfi
   }
   const fs::path dir =
       fs::path(options_.data_dir) / "collections" / (name + "@" + std::to_string(generation));
-  Collection::Env env{optimizer_.get(), options_.build_threads};
-  ASSIGN_OR_RETURN(auto collection, Collection::Create(dir.string(), name, config, env));
+  ASSIGN_OR_RETURN(auto collection, Collection::Create(dir.string(), name, config, CollectionEnv()));
   std::unique_lock<std::shared_mutex> lock(mu_);
   collections_[name] = std::move(collection);
   return Status::OK();

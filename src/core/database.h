@@ -43,6 +43,7 @@ class Database {
  private:
   explicit Database(const DatabaseOptions& options);
   Status LoadCollections();
+  Collection::Env CollectionEnv() const;
 
   const DatabaseOptions options_;
   std::unique_ptr<Optimizer> optimizer_;

@@ -4,22 +4,38 @@
 // exactly) and any number of sealed ones: frozen growing segments waiting for
 // the optimizer (still flat) and indexed ones (HNSW). Deletes and updates never
 // touch a segment: they set the offset's tombstone in the collection.
+//
+// Indexed segments are saved to a segment file (core/segment_persistence.h);
+// `file()` names it. A segment without a file holds points that a restart must
+// recover from the op log: the writes from first_seq() on put them there.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 
+#include "common/types.h"
 #include "index/index.h"
 
 namespace sextant {
 
+// A saved segment's file, as the collection's manifest lists it.
+struct SegmentFileRecord {
+  std::string name;  // file name inside the collection's segments/ directory
+  uint64_t size = 0;
+  uint64_t checksum = 0;
+};
+
 class Segment {
  public:
   enum class State { kGrowing, kFrozen, kIndexed };
+  static constexpr SeqNo kNoSeq = UINT64_MAX;
 
-  Segment(uint64_t id, State state, std::unique_ptr<Index> index)
-      : id_(id), state_(state), index_(std::move(index)) {}
+  Segment(uint64_t id, State state, std::unique_ptr<Index> index,
+          std::optional<SegmentFileRecord> file = std::nullopt)
+      : id_(id), state_(state), index_(std::move(index)), file_(std::move(file)) {}
 
   uint64_t id() const { return id_; }
   State state() const { return state_.load(std::memory_order_acquire); }
@@ -30,10 +46,29 @@ class Segment {
   Index& index() { return *index_; }
   const Index& index() const { return *index_; }
 
+  // The segment file holding this segment, if it was saved.
+  const std::optional<SegmentFileRecord>& file() const { return file_; }
+
+  // The range of write sequence numbers whose points this segment holds
+  // (kNoSeq while it holds none). The writer notes each write it applies here.
+  void NoteWrite(SeqNo seq) {
+    if (first_seq_.load(std::memory_order_relaxed) == kNoSeq) first_seq_.store(seq, std::memory_order_relaxed);
+    last_seq_.store(seq, std::memory_order_relaxed);
+  }
+  void SetSeqRange(SeqNo first, SeqNo last) {
+    first_seq_.store(first, std::memory_order_relaxed);
+    last_seq_.store(last, std::memory_order_relaxed);
+  }
+  SeqNo first_seq() const { return first_seq_.load(std::memory_order_relaxed); }
+  SeqNo last_seq() const { return last_seq_.load(std::memory_order_relaxed); }
+
  private:
   const uint64_t id_;
   std::atomic<State> state_;
   const std::unique_ptr<Index> index_;
+  const std::optional<SegmentFileRecord> file_;
+  std::atomic<SeqNo> first_seq_{kNoSeq};
+  std::atomic<SeqNo> last_seq_{kNoSeq};
 };
 
 }  // namespace sextant

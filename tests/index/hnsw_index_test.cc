@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 #include <set>
 
@@ -144,6 +145,110 @@ TEST_CASE("HnswIndex keeps every vector with its offset across renumbering and g
 TEST_CASE("MakeIndex refuses impossible specs", "[index]") {
   CHECK(MakeIndex(IndexSpec{.m = 1}, 8, Metric::kDot, 10).status().code() == Status::Code::kInvalidArgument);
   CHECK(MakeIndex(IndexSpec::Flat(), 0, Metric::kDot, 10).status().code() == Status::Code::kInvalidArgument);
+}
+
+}  // namespace sextant
+
+namespace sextant {
+
+namespace {
+
+std::string Saved(const Index& index) {
+  StringWriter out;
+  REQUIRE(index.Save(out).ok());
+  return out.out;
+}
+
+}  // namespace
+
+TEST_CASE("A saved HnswIndex loads back and answers every search identically", "[index][hnsw][persistence]") {
+  const size_t dim = 24, n = 3000;
+  auto data = testing::RandomVectors(n, dim, 5);
+  IndexSpec spec;
+  spec.m = 12;
+  spec.ef_construct = 80;
+  auto index = Build(spec, data, dim, Metric::kCosine);
+  StringReader in(Saved(*index));
+  auto loaded = LoadIndex(spec, dim, Metric::kCosine, in);
+  REQUIRE(loaded.ok());
+  CHECK(in.remaining() == 0);
+  REQUIRE((*loaded)->size() == n);
+  auto queries = testing::RandomVectors(100, dim, 6);
+  for (size_t q = 0; q < 100; ++q) {
+    VectorView v(queries.data() + q * dim, dim);
+    auto a = index->Search(v, SearchParams{.k = 10, .ef = 40});
+    auto b = (*loaded)->Search(v, SearchParams{.k = 10, .ef = 40});
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    REQUIRE(a->size() == b->size());
+    for (size_t i = 0; i < a->size(); ++i) {
+      CHECK((*a)[i].offset == (*b)[i].offset);
+      CHECK((*a)[i].distance == (*b)[i].distance);
+    }
+  }
+  for (Offset o = 0; o < n; ++o) {
+    REQUIRE((*loaded)->Vector(o) != nullptr);
+    REQUIRE(std::equal(index->Vector(o), index->Vector(o) + dim, (*loaded)->Vector(o)));
+  }
+  // A loaded index can be extended like a built one.
+  auto grown = (*loaded)->CloneWithCapacity(n + 10);
+  REQUIRE(grown.ok());
+  auto more = testing::RandomVectors(10, dim, 7);
+  std::vector<Offset> offsets(10);
+  std::iota(offsets.begin(), offsets.end(), Offset(n));
+  REQUIRE((*grown)->Add(offsets, MatrixView(more.data(), 10, dim)).ok());
+  CHECK((*grown)->size() == n + 10);
+}
+
+TEST_CASE("Loading a damaged HnswIndex fails cleanly instead of building a bad graph", "[index][hnsw][persistence]") {
+  const size_t dim = 8, n = 500;
+  auto data = testing::RandomVectors(n, dim, 8);
+  IndexSpec spec;
+  spec.m = 8;
+  spec.ef_construct = 40;
+  const std::string bytes = Saved(*Build(spec, data, dim, Metric::kEuclid));
+
+  SECTION("truncated anywhere") {
+    for (size_t cut : {size_t{0}, size_t{3}, size_t{20}, bytes.size() / 2, bytes.size() - 1}) {
+      StringReader in(bytes.substr(0, cut));
+      CHECK_FALSE(LoadIndex(spec, dim, Metric::kEuclid, in).ok());
+    }
+  }
+  SECTION("another m or dimension") {
+    IndexSpec other = spec;
+    other.m = 16;
+    StringReader a(bytes), b(bytes);
+    CHECK(LoadIndex(other, dim, Metric::kEuclid, a).status().code() == Status::Code::kCorruption);
+    CHECK_FALSE(LoadIndex(spec, dim + 1, Metric::kEuclid, b).ok());
+  }
+  SECTION("a link to a node that does not exist") {
+    // Header: u32 version, u64 count, 6 x u64 layout, u32 entry, i32 max level;
+    // then node 0's level-0 list: u32 count (low 16 bits), neighbours.
+    std::string damaged = bytes;
+    const size_t node0 = 4 + 8 + 6 * 8 + 4 + 4;
+    const uint32_t bogus = 1u << 30;
+    std::memcpy(damaged.data() + node0 + 4, &bogus, 4);
+    StringReader in(damaged);
+    CHECK(LoadIndex(spec, dim, Metric::kEuclid, in).status().code() == Status::Code::kCorruption);
+  }
+  SECTION("an entry point out of range") {
+    std::string damaged = bytes;
+    const uint32_t bogus = n + 5;
+    std::memcpy(damaged.data() + 4 + 8 + 6 * 8, &bogus, 4);
+    StringReader in(damaged);
+    CHECK(LoadIndex(spec, dim, Metric::kEuclid, in).status().code() == Status::Code::kCorruption);
+  }
+}
+
+TEST_CASE("A saved FlatIndex loads back with every row", "[index][persistence]") {
+  const size_t dim = 5, n = 2100;
+  auto data = testing::RandomVectors(n, dim, 9);
+  auto index = Build(IndexSpec::Flat(), data, dim, Metric::kDot);
+  StringReader in(Saved(*index));
+  auto loaded = LoadIndex(IndexSpec::Flat(), dim, Metric::kDot, in);
+  REQUIRE(loaded.ok());
+  REQUIRE((*loaded)->size() == n);
+  for (Offset o = 0; o < n; ++o) REQUIRE(std::equal(index->Vector(o), index->Vector(o) + dim, (*loaded)->Vector(o)));
 }
 
 }  // namespace sextant

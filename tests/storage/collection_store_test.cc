@@ -8,6 +8,14 @@
 #include "support/temp_dir.h"
 
 namespace sextant {
+namespace {
+StoreOptions NoCreate() {
+  StoreOptions options;
+  options.create_if_missing = false;
+  return options;
+}
+}  // namespace
+
 
 namespace {
 
@@ -34,7 +42,7 @@ TEST_CASE("CollectionStore keeps points, offsets, op log and metadata across a r
     std::vector<PointWrite> again = {{PointId::Num(2), 2, v1, "{}"}};
     REQUIRE(Commit(**store, WriteOp{.seq = 3, .next_offset = 3, .upserts = again}).ok());
   }
-  auto store = CollectionStore::Open(dir.path(), StoreOptions{.create_if_missing = false});
+  auto store = CollectionStore::Open(dir.path(), NoCreate());
   REQUIRE(store.ok());
   auto meta = (*store)->GetMeta("config");
   REQUIRE(meta.ok());
@@ -86,7 +94,7 @@ TEST_CASE("CollectionStore keeps points, offsets, op log and metadata across a r
 
 TEST_CASE("CollectionStore refuses to open a missing store without create", "[storage]") {
   testing::TempDir dir;
-  auto store = CollectionStore::Open(dir.Sub("nope"), StoreOptions{.create_if_missing = false});
+  auto store = CollectionStore::Open(dir.Sub("nope"), NoCreate());
   CHECK_FALSE(store.ok());
 }
 
@@ -213,6 +221,84 @@ TEST_CASE("Op-log records round-trip and refuse what they do not know", "[storag
   CHECK(DecodeOpLogKey(OpLogKey(0x0102030405060708), &seq));
   CHECK(seq == 0x0102030405060708);
   CHECK(OpLogKey(2) < OpLogKey(256));  // bytewise order is sequence order
+}
+
+}  // namespace sextant
+
+namespace sextant {
+
+TEST_CASE("The id map lists live points; trimming drops only older op-log records", "[storage]") {
+  testing::TempDir dir;
+  auto store = CollectionStore::Open(dir.path(), StoreOptions{});
+  REQUIRE(store.ok());
+  const std::vector<float> v = {1, 2};
+  for (SeqNo seq = 1; seq <= 5; ++seq) {
+    std::vector<PointWrite> w = {{PointId::Num(seq % 3), Offset(seq - 1), v, ""}};
+    REQUIRE(Commit(**store, WriteOp{.seq = seq, .next_offset = Offset(seq), .upserts = w}).ok());
+  }
+  std::vector<std::pair<PointId, Offset>> map;
+  REQUIRE((*store)->ForEachIdOffset([&](const PointId& id, Offset o, SeqNo seq) {
+    CHECK(seq == o + 1);
+    map.emplace_back(id, o);
+    return Status::OK();
+  }).ok());
+  // ids 1,2,0,1,2: the last write of each id wins.
+  CHECK(map == std::vector<std::pair<PointId, Offset>>{{PointId::Num(0), 2}, {PointId::Num(1), 3}, {PointId::Num(2), 4}});
+
+  REQUIRE((*store)->TrimOpLog(4).ok());
+  std::vector<SeqNo> left;
+  auto collect = [&](OpRecord&& op) {
+    left.push_back(op.seq);
+    return Status::OK();
+  };
+  REQUIRE((*store)->ForEachOp(0, collect).ok());
+  CHECK(left == std::vector<SeqNo>{4, 5});
+  store->reset();
+  auto reopened = CollectionStore::Open(dir.path(), NoCreate());
+  REQUIRE(reopened.ok());
+  left.clear();
+  REQUIRE((*reopened)->ForEachOp(0, collect).ok());
+  CHECK(left == std::vector<SeqNo>{4, 5});
+}
+
+TEST_CASE("A full disk fails writes with an I/O error; reads keep working; nothing is lost",
+          "[storage][faults]") {
+  testing::TempDir dir;
+  auto faults = std::make_shared<StorageFaults>();
+  StoreOptions options;
+  options.faults = faults;
+  const std::vector<float> v = {1, 2};
+  {
+    auto store = CollectionStore::Open(dir.path(), options);
+    REQUIRE(store.ok());
+    std::vector<PointWrite> w = {{PointId::Num(1), 0, v, "{\"ok\":1}"}};
+    REQUIRE(Commit(**store, WriteOp{.seq = 1, .next_offset = 1, .upserts = w}).ok());
+
+    faults->disk_full = true;
+    std::vector<PointWrite> w2 = {{PointId::Num(2), 1, v, ""}};
+    const Status s = Commit(**store, WriteOp{.seq = 2, .next_offset = 2, .upserts = w2});
+    CHECK(s.code() == Status::Code::kIOError);
+    // The store refuses further writes (the WAL's state is unknown) even once
+    // space is back, until it is reopened.
+    faults->disk_full = false;
+    std::vector<PointWrite> w3 = {{PointId::Num(3), 1, v, ""}};
+    CHECK_FALSE(Commit(**store, WriteOp{.seq = 2, .next_offset = 2, .upserts = w3}).ok());
+    auto p = (*store)->Get(PointId::Num(1));
+    REQUIRE(p.ok());
+    REQUIRE(p->has_value());
+    CHECK((*p)->payload == "{\"ok\":1}");
+    auto missing = (*store)->Get(PointId::Num(2));
+    REQUIRE(missing.ok());
+    CHECK_FALSE(missing->has_value());
+  }
+  auto store = CollectionStore::Open(dir.path(), NoCreate());
+  REQUIRE(store.ok());
+  auto p = (*store)->Get(PointId::Num(1));
+  REQUIRE(p.ok());
+  REQUIRE(p->has_value());
+  CHECK((*p)->vector == v);
+  std::vector<PointWrite> w4 = {{PointId::Num(4), 1, v, ""}};
+  CHECK(Commit(**store, WriteOp{.seq = 2, .next_offset = 2, .upserts = w4}).ok());
 }
 
 }  // namespace sextant

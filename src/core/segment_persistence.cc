@@ -1,0 +1,158 @@
+#include "core/segment_persistence.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+#include "index/index_factory.h"
+#include "storage/coding.h"
+#include "storage/segment_file.h"
+
+namespace sextant {
+
+namespace {
+
+constexpr uint32_t kManifestVersion = 1;
+constexpr uint32_t kSegmentHeaderVersion = 1;
+
+class ManifestReader {
+ public:
+  explicit ManifestReader(std::string_view data) : data_(data) {}
+  bool U32(uint32_t* v) {
+    if (data_.size() < 4) return false;
+    *v = DecodeFixed32(data_.data());
+    data_.remove_prefix(4);
+    return true;
+  }
+  bool U64(uint64_t* v) {
+    if (data_.size() < 8) return false;
+    *v = DecodeFixed64(data_.data());
+    data_.remove_prefix(8);
+    return true;
+  }
+  bool Bytes(size_t n, std::string* out) {
+    if (data_.size() < n) return false;
+    out->assign(data_.substr(0, n));
+    data_.remove_prefix(n);
+    return true;
+  }
+  bool done() const { return data_.empty(); }
+
+ private:
+  std::string_view data_;
+};
+
+uint32_t KindCode(IndexSpec::Kind kind) { return kind == IndexSpec::Kind::kFlat ? 0 : 1; }
+
+}  // namespace
+
+std::string SegmentManifest::Encode() const {
+  std::string out;
+  PutFixed32(&out, kManifestVersion);
+  PutFixed64(&out, replay_from);
+  PutFixed64(&out, next_file_number);
+  PutFixed32(&out, static_cast<uint32_t>(files.size()));
+  for (const SegmentFileRecord& f : files) {
+    PutFixed32(&out, static_cast<uint32_t>(f.name.size()));
+    out.append(f.name);
+    PutFixed64(&out, f.size);
+    PutFixed64(&out, f.checksum);
+  }
+  return out;
+}
+
+Result<SegmentManifest> SegmentManifest::Decode(std::string_view data) {
+  ManifestReader r(data);
+  SegmentManifest m;
+  uint32_t version = 0, count = 0;
+  if (!r.U32(&version)) return Status::Corruption("segment manifest truncated");
+  if (version != kManifestVersion) {
+    return Status::Corruption("segment manifest format " + std::to_string(version) + " unknown");
+  }
+  if (!r.U64(&m.replay_from) || !r.U64(&m.next_file_number) || !r.U32(&count)) {
+    return Status::Corruption("segment manifest truncated");
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    SegmentFileRecord f;
+    uint32_t len = 0;
+    if (!r.U32(&len) || len > 255 || !r.Bytes(len, &f.name) || !r.U64(&f.size) || !r.U64(&f.checksum)) {
+      return Status::Corruption("segment manifest truncated");
+    }
+    if (f.name.empty() || f.name.find('/') != std::string::npos || f.name[0] == '.') {
+      return Status::Corruption("segment manifest names an invalid file");
+    }
+    m.files.push_back(std::move(f));
+  }
+  if (!r.done()) return Status::Corruption("segment manifest has trailing bytes");
+  return m;
+}
+
+std::string SegmentFileName(uint64_t n) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "seg-%06" PRIu64 ".idx", n);
+  return name;
+}
+
+Result<SegmentFileRecord> SaveSegmentFile(const std::string& dir, const std::string& name,
+                                          const Index& index, const IndexSpec& spec, SeqNo first_seq,
+                                          SeqNo last_seq) {
+  ASSIGN_OR_RETURN(auto writer, SegmentFileWriter::Create(dir, name));
+  const std::string metric = MetricName(index.metric());
+  RETURN_IF_ERROR(WriteValue(*writer, kSegmentHeaderVersion));
+  RETURN_IF_ERROR(WriteValue(*writer, KindCode(spec.kind)));
+  RETURN_IF_ERROR(WriteValue(*writer, static_cast<uint32_t>(index.dim())));
+  RETURN_IF_ERROR(WriteValue(*writer, static_cast<uint32_t>(metric.size())));
+  RETURN_IF_ERROR(writer->Write(metric.data(), metric.size()));
+  RETURN_IF_ERROR(WriteValue(*writer, uint64_t{spec.m}));
+  RETURN_IF_ERROR(WriteValue(*writer, uint64_t{spec.ef_construct}));
+  RETURN_IF_ERROR(WriteValue(*writer, uint64_t{spec.seed}));
+  RETURN_IF_ERROR(WriteValue(*writer, uint64_t{first_seq}));
+  RETURN_IF_ERROR(WriteValue(*writer, uint64_t{last_seq}));
+  RETURN_IF_ERROR(WriteValue(*writer, uint64_t{index.size()}));
+  RETURN_IF_ERROR(index.Save(*writer));
+  ASSIGN_OR_RETURN(SegmentFileInfo info, writer->Commit());
+  return SegmentFileRecord{name, info.size, info.checksum};
+}
+
+Result<LoadedSegment> LoadSegmentFile(const std::string& dir, const SegmentFileRecord& record,
+                                      const CollectionConfig& config, size_t build_threads) {
+  const std::string path = dir + "/" + record.name;
+  ASSIGN_OR_RETURN(auto reader, SegmentFileReader::Open(path));
+  if (reader->info().size != record.size || reader->info().checksum != record.checksum) {
+    return Status::Corruption("segment file " + path + " is not the one the manifest lists");
+  }
+  uint32_t version = 0, kind = 0, dim = 0, metric_len = 0;
+  uint64_t m = 0, ef_construct = 0, seed = 0, count = 0;
+  LoadedSegment loaded;
+  RETURN_IF_ERROR(ReadValue(*reader, &version));
+  if (version != kSegmentHeaderVersion) return Status::Corruption(path + ": unknown segment header format");
+  RETURN_IF_ERROR(ReadValue(*reader, &kind));
+  RETURN_IF_ERROR(ReadValue(*reader, &dim));
+  RETURN_IF_ERROR(ReadValue(*reader, &metric_len));
+  if (metric_len > 32) return Status::Corruption(path + ": bad metric name");
+  std::string metric(metric_len, '\0');
+  RETURN_IF_ERROR(reader->Read(metric.data(), metric_len));
+  RETURN_IF_ERROR(ReadValue(*reader, &m));
+  RETURN_IF_ERROR(ReadValue(*reader, &ef_construct));
+  RETURN_IF_ERROR(ReadValue(*reader, &seed));
+  RETURN_IF_ERROR(ReadValue(*reader, &loaded.first_seq));
+  RETURN_IF_ERROR(ReadValue(*reader, &loaded.last_seq));
+  RETURN_IF_ERROR(ReadValue(*reader, &count));
+  if (dim != config.dim || metric != MetricName(config.metric)) {
+    return Status::Corruption(path + ": segment of another dimension or metric than the collection");
+  }
+  if (kind > 1 || m < 2 || m > 4096) return Status::Corruption(path + ": bad index spec");
+  IndexSpec spec;
+  spec.kind = kind == 0 ? IndexSpec::Kind::kFlat : IndexSpec::Kind::kHnsw;
+  spec.m = m;
+  spec.ef_construct = ef_construct;
+  spec.seed = seed;
+  spec.ef_search = config.hnsw.ef;
+  spec.build_threads = build_threads;  // used when the segment is extended
+  ASSIGN_OR_RETURN(loaded.index, LoadIndex(spec, config.dim, config.metric, *reader));
+  // Nothing read is used unless the whole file checks out.
+  RETURN_IF_ERROR(reader->Finish());
+  if (loaded.index->size() != count) return Status::Corruption(path + ": vector count differs from header");
+  return loaded;
+}
+
+}  // namespace sextant
