@@ -24,6 +24,7 @@ Collection::Env Database::CollectionEnv() const {
   Collection::Env env;
   env.optimizer = optimizer_.get();
   env.build_threads = options_.build_threads;
+  env.faults = options_.faults;
   return env;
 }
 

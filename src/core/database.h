@@ -22,6 +22,7 @@ namespace sextant {
 struct DatabaseOptions {
   std::string data_dir = "./data";  // created if missing
   size_t build_threads = 1;         // threads per index build
+  std::shared_ptr<StorageFaults> faults = nullptr;  // test hook: storage fault injection
 };
 
 // Thread safety: every method may be called concurrently.

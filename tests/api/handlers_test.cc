@@ -3,6 +3,7 @@
 
 #include "api/handlers/handlers.h"
 #include "api/router.h"
+#include "storage/collection_store.h"
 #include "support/temp_dir.h"
 
 namespace sextant::api {
@@ -13,8 +14,12 @@ struct Api {
   testing::TempDir dir;
   std::unique_ptr<Database> db;
   Router router;
+  std::shared_ptr<StorageFaults> faults = std::make_shared<StorageFaults>();
   Api() {
-    db = std::move(Database::Open(DatabaseOptions{.data_dir = dir.path()})).value();
+    DatabaseOptions options;
+    options.data_dir = dir.path();
+    options.faults = faults;
+    db = std::move(Database::Open(options)).value();
     RegisterAllRoutes(router, *db, "test");
   }
   HttpResponse Call(const std::string& method, const std::string& path, const std::string& body = "") {
@@ -159,6 +164,31 @@ TEST_CASE("MMR trades relevance for diversity among the candidates", "[api]") {
   CHECK(mmr.body.find(R"("points":[{"id":1,)") != std::string::npos);
   CHECK(mmr.body.find(R"({"id":3,)") != std::string::npos);
   CHECK(mmr.body.find(R"({"id":2,)") == std::string::npos);
+}
+
+}  // namespace sextant::api
+
+namespace sextant::api {
+
+TEST_CASE("A full disk gives writes a 5xx error envelope while reads keep answering", "[api][faults]") {
+  Api api;
+  REQUIRE(api.Call("PUT", "/collections/c", R"({"vectors":{"size":3,"distance":"Dot"}})").status == 200);
+  REQUIRE(api.Call("PUT", "/collections/c/points?wait=true", R"({"points":[{"id":1,"vector":[1,2,3]}]})").status == 200);
+  api.faults->disk_full = true;
+  for (const auto& [method, path, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"PUT", "/collections/c/points?wait=true", R"({"points":[{"id":2,"vector":[1,2,3]}]})"},
+           {"POST", "/collections/c/points/delete?wait=true", R"({"points":[1]})"}}) {
+    const HttpResponse r = api.Call(method, path, body);
+    INFO(method << " " << path << " -> " << r.body);
+    CHECK(r.status >= 500);
+    CHECK(IsErrorEnvelope(r));
+  }
+  CHECK(api.Call("GET", "/collections/c/points/1").status == 200);
+  const HttpResponse q = api.Call("POST", "/collections/c/points/query", R"({"query":[1,2,3],"limit":3})");
+  CHECK(q.status == 200);
+  CHECK(q.body.find("\"id\":1") != std::string::npos);
+  CHECK(q.body.find("\"id\":2") == std::string::npos);
+  CHECK(api.Call("GET", "/collections/c").status == 200);
 }
 
 }  // namespace sextant::api

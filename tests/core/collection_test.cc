@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <thread>
@@ -117,6 +118,10 @@ TEST_CASE("Collections and points survive a clean restart", "[core]") {
     REQUIRE((*db)->CreateCollection("async", async).ok());
     REQUIRE((*(*db)->GetCollection("async"))->Upsert(Points(data, dim, 0)).ok());
     REQUIRE(*(*db)->DeleteCollection("drop"));
+    // Its files are gone at once (nobody else holds it).
+    for (const auto& entry : std::filesystem::directory_iterator(dir.Sub("collections"))) {
+      CHECK(entry.path().filename().string().rfind("drop@", 0) != 0);
+    }
   }
   auto db = Database::Open(DatabaseOptions{.data_dir = dir.path()});
   REQUIRE(db.ok());
