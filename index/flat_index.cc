@@ -116,7 +116,9 @@ Result<std::unique_ptr<FlatIndex>> FlatIndex::Load(size_t dim, Metric metric, By
   RETURN_IF_ERROR(ReadValue(in, &stored_dim));
   if (version != 1) return Status::Corruption("flat index format " + std::to_string(version) + " unknown");
   if (stored_dim != dim) return Status::Corruption("flat index of another dimension");
-  if (n > kDefaultCapacity * 64) return Status::Corruption("flat index row count implausible");
+  if (n > in.remaining() / (dim * sizeof(float) + sizeof(Offset))) {
+    return Status::Corruption("flat index row count larger than the data holds");
+  }
   auto index = std::make_unique<FlatIndex>(dim, metric, std::max<size_t>(n, kDefaultCapacity));
   std::vector<float> row(dim);
   Offset previous = 0;

@@ -521,7 +521,9 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Load(size_t dim, Metric metric, co
   RETURN_IF_ERROR(ReadValue(in, &layout));
   RETURN_IF_ERROR(ReadValue(in, &entry));
   RETURN_IF_ERROR(ReadValue(in, &max_level));
-  if (n > std::numeric_limits<Offset>::max()) return Status::Corruption("hnsw node count implausible");
+  if (n > std::numeric_limits<Offset>::max() || layout.stride == 0 || n > in.remaining() / layout.stride) {
+    return Status::Corruption("hnsw node count larger than the data holds");
+  }
   ASSIGN_OR_RETURN(auto index, Create(dim, metric, spec, n));
   auto& h = *index->graph_->hnsw;
   if (!(Layout::Of(h) == layout)) {

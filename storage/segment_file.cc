@@ -252,6 +252,11 @@ Status SegmentFileReader::Read(void* data, size_t size) {
   return Status::OK();
 }
 
+uint64_t SegmentFileReader::remaining() const {
+  const State& s = *state_;
+  return (s.body_size - s.body_read) + (s.buffer.size() - s.buffer_pos);
+}
+
 Status SegmentFileReader::Finish() {
   State& s = *state_;
   if (s.buffer_pos != s.buffer.size() || s.body_read != s.body_size) {

@@ -57,6 +57,7 @@ class SegmentFileReader final : public ByteReader {
   ~SegmentFileReader() override;
 
   Status Read(void* data, size_t size) override;
+  uint64_t remaining() const override;
   // OK only if the whole body was read and its checksum matches the trailer.
   Status Finish();
   const SegmentFileInfo& info() const;

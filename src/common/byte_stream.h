@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -22,6 +23,9 @@ class ByteReader {
   virtual ~ByteReader() = default;
   // Reads exactly `size` bytes or fails (a short source is corruption).
   virtual Status Read(void* data, size_t size) = 0;
+  // Bytes left to read. Loaders check a count against it before allocating
+  // for it: a damaged count must fail, not allocate terabytes first.
+  virtual uint64_t remaining() const = 0;
 };
 
 // In-memory implementations (tests, small headers).
@@ -43,7 +47,7 @@ class StringReader final : public ByteReader {
     pos_ += size;
     return Status::OK();
   }
-  size_t remaining() const { return data_.size() - pos_; }
+  uint64_t remaining() const override { return data_.size() - pos_; }
 
  private:
   std::string data_;

@@ -231,6 +231,13 @@ TEST_CASE("Loading a damaged HnswIndex fails cleanly instead of building a bad g
     StringReader in(damaged);
     CHECK(LoadIndex(spec, dim, Metric::kEuclid, in).status().code() == Status::Code::kCorruption);
   }
+  SECTION("a node count larger than the data (fails before allocating for it)") {
+    std::string damaged = bytes;
+    const uint64_t bogus = uint64_t{1} << 31;
+    std::memcpy(damaged.data() + 4, &bogus, 8);
+    StringReader in(damaged);
+    CHECK(LoadIndex(spec, dim, Metric::kEuclid, in).status().code() == Status::Code::kCorruption);
+  }
   SECTION("an entry point out of range") {
     std::string damaged = bytes;
     const uint32_t bogus = n + 5;
