@@ -521,14 +521,19 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Load(size_t dim, Metric metric, co
   RETURN_IF_ERROR(ReadValue(in, &layout));
   RETURN_IF_ERROR(ReadValue(in, &entry));
   RETURN_IF_ERROR(ReadValue(in, &max_level));
-  if (n > std::numeric_limits<Offset>::max() || layout.stride == 0 || n > in.remaining() / layout.stride) {
+  {
+    // The layout a graph of this dim and m has, before anything is sized by
+    // the file's numbers.
+    ASSIGN_OR_RETURN(auto probe, Create(dim, metric, spec, 1));
+    if (!(Layout::Of(*probe->graph_->hnsw) == layout)) {
+      return Status::Corruption("hnsw layout differs from this collection's dim and m");
+    }
+  }
+  if (n > std::numeric_limits<Offset>::max() || n > in.remaining() / layout.stride) {
     return Status::Corruption("hnsw node count larger than the data holds");
   }
   ASSIGN_OR_RETURN(auto index, Create(dim, metric, spec, n));
   auto& h = *index->graph_->hnsw;
-  if (!(Layout::Of(h) == layout)) {
-    return Status::Corruption("hnsw layout differs from this collection's dim and m");
-  }
   RETURN_IF_ERROR(in.Read(h.data_level0_memory_, n * h.size_data_per_element_));
   std::vector<int32_t> levels(n);
   RETURN_IF_ERROR(in.Read(levels.data(), n * sizeof(int32_t)));
@@ -540,6 +545,7 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Load(size_t dim, Metric metric, co
       h.element_levels_[i] = 0;
       if (levels[i] > 0) {
         const size_t bytes = h.size_links_per_element_ * levels[i];
+        if (bytes > in.remaining()) return Status::Corruption("hnsw link lists truncated");
         h.linkLists_[i] = static_cast<char*>(std::malloc(bytes));
         if (h.linkLists_[i] == nullptr) throw std::bad_alloc();
         h.element_levels_[i] = levels[i];

@@ -262,17 +262,16 @@ class RocksCollectionStore final : public CollectionStore {
   Status TrimOpLog(SeqNo before) override {
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    RETURN_IF_ERROR(FromRocks(db_->DeleteRange(wo, db_->DefaultColumnFamily(), OpLogKey(0), OpLogKey(before)),
-                              "trim op log"));
-    // A synced write syncs the whole WAL before it, so everything up to here
-    // is durable and may be published.
-    Publish(TakeSnapshot());
-    return Status::OK();
+    // Not published to readers: that snapshot could hold other writers'
+    // appended but not yet synced writes. ForEachOp reads the latest state.
+    return FromRocks(db_->DeleteRange(wo, db_->DefaultColumnFamily(), OpLogKey(0), OpLogKey(before)),
+                     "trim op log");
   }
 
   Status ForEachOp(SeqNo after, const std::function<Status(OpRecord&&)>& fn) override {
-    const ReadView view = CurrentView();
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.options));
+    // The latest state, not the published view: the op log is read at open
+    // (no writer runs) and must reflect trims at once.
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
     for (it->Seek(OpLogKey(after + 1)); it->Valid() && it->key().starts_with("o"); it->Next()) {
       SeqNo seq = 0;
       if (!DecodeOpLogKey(View(it->key()), &seq)) return Status::Corruption("bad op-log key");

@@ -98,7 +98,8 @@ class CollectionStore {
   // The id map: every live point's id, offset and the sequence number of the
   // write that stored it, in id order, without reading vectors or payloads.
   virtual Status ForEachIdOffset(const std::function<Status(const PointId&, Offset, SeqNo)>& fn) = 0;
-  // Op-log records with seq > after, in order.
+  // Op-log records with seq > after, in order. Reads the latest state, synced
+  // or not: for recovery at open, when no writer runs.
   virtual Status ForEachOp(SeqNo after, const std::function<Status(OpRecord&&)>& fn) = 0;
   // Deletes the op-log records with seq < before (synced, atomic: a crash
   // leaves either all of them or none).

@@ -45,10 +45,12 @@ Status Collection::OptimizeStep(bool* more) {
     rows.insert(rows.end(), flat.Row(r), flat.Row(r) + config_.dim);
   }
 
+  // With nothing left to index there is no new segment: extending one would
+  // only drop it from the list.
   std::shared_ptr<Segment> target;
   const size_t max_points = config_.optimizer.MaxSegmentPoints(config_.dim);
   for (const auto& s : segments) {
-    if (s->state() != Segment::State::kIndexed) continue;
+    if (offsets.empty() || s->state() != Segment::State::kIndexed) continue;
     if (s->index().size() + offsets.size() > max_points) continue;
     if (!target || s->index().size() < target->index().size()) target = s;
   }

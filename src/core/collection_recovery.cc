@@ -63,9 +63,30 @@ Status Collection::Recover() {
   bool dropped_file = false;
   size_t loaded_vectors = 0;
   std::vector<std::shared_ptr<Segment>> loaded;
+  std::vector<bool> held(next_offset_, false);  // offsets the loaded files hold
   for (const SegmentFileRecord& record : manifest.files) {
     auto segment = LoadSegmentFile(segments_dir(), record, config_, env_.build_threads);
+    if (segment.ok()) {
+      // Offsets must be ones this collection assigned, each in one file only.
+      bool consistent = true;
+      std::vector<Offset> mine;
+      segment->index->ForEachOffset([&](Offset o) {
+        if (o >= next_offset_ || held[o]) consistent = false;
+        else mine.push_back(o);
+      });
+      if (!consistent) {
+        segment = Status::Corruption("holds offsets the collection never assigned or another file holds");
+      } else {
+        for (Offset o : mine) held[o] = true;
+      }
+    }
     if (!segment.ok()) {
+      const Status::Code code = segment.status().code();
+      if (code != Status::Code::kCorruption && code != Status::Code::kNotFound) {
+        // An I/O error or a lack of memory says nothing about the file: do not
+        // drop a good file over it; fail the open instead.
+        return segment.status().WithContext("load segment file " + record.name);
+      }
       spdlog::error("collection {}: ignoring segment file {}: {}; its points are recovered from the store",
                     name_, record.name, segment.status().ToString());
       dropped_file = true;

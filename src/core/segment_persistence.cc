@@ -140,11 +140,14 @@ Result<LoadedSegment> LoadSegmentFile(const std::string& dir, const SegmentFileR
   if (dim != config.dim || metric != MetricName(config.metric)) {
     return Status::Corruption(path + ": segment of another dimension or metric than the collection");
   }
-  if (kind > 1 || m < 2 || m > 4096) return Status::Corruption(path + ": bad index spec");
+  // Only HNSW segments are saved; m fixes the file's layout and must match.
+  if (kind != KindCode(IndexSpec::Kind::kHnsw) || m != config.hnsw.m) {
+    return Status::Corruption(path + ": segment of another index kind or m than the collection");
+  }
   IndexSpec spec;
-  spec.kind = kind == 0 ? IndexSpec::Kind::kFlat : IndexSpec::Kind::kHnsw;
+  spec.kind = IndexSpec::Kind::kHnsw;
   spec.m = m;
-  spec.ef_construct = ef_construct;
+  spec.ef_construct = config.hnsw.ef_construct;  // for later extensions; the file's is informational
   spec.seed = seed;
   spec.ef_search = config.hnsw.ef;
   spec.build_threads = build_threads;  // used when the segment is extended

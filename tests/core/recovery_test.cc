@@ -263,6 +263,46 @@ TEST_CASE("A full disk fails writes with an I/O error while reads keep working; 
   CHECK((*c)->Count() == 200);
 }
 
+TEST_CASE("A frozen segment whose points were all deleted leaves the indexed segments alone",
+          "[core][recovery]") {
+  testing::TempDir tmp;
+  const std::string dir = tmp.Sub("c");
+  const size_t dim = 16;
+  auto data = testing::RandomVectors(3200, dim, 36);
+  auto find_self = [&](const Collection& c, uint64_t id) {
+    QueryOptions o;
+    o.vector.assign(data.begin() + id * dim, data.begin() + (id + 1) * dim);
+    o.limit = 1;
+    auto hits = c.Query(o);
+    REQUIRE(hits.ok());
+    return !hits->empty() && (*hits)[0].id == PointId::Num(id);
+  };
+  {
+    // No optimizer: the steps run here, one at a time.
+    auto c = Collection::Create(dir, "c", Config(dim, Metric::kEuclid, 100), WithOptimizer(nullptr));
+    REQUIRE(c.ok());
+    REQUIRE((*c)->Upsert(Points(data.data(), 1600, dim, 0)).ok());  // fills and freezes segment A
+    bool more = false;
+    REQUIRE((*c)->OptimizeStep(&more).ok());
+    REQUIRE((*c)->Info().indexed_vectors_count == 1600);
+    REQUIRE((*c)->Upsert(Points(data.data() + 1600 * dim, 1600, dim, 1600)).ok());  // segment B
+    std::vector<PointId> all_of_b;
+    for (uint64_t id = 1600; id < 3200; ++id) all_of_b.push_back(PointId::Num(id));
+    REQUIRE((*c)->Delete(all_of_b).ok());
+    REQUIRE((*c)->OptimizeStep(&more).ok());  // B has nothing left to index
+    CHECK((*c)->Info().indexed_vectors_count == 1600);
+    CHECK((*c)->Count() == 1600);
+    CHECK(find_self(**c, 5));
+    CHECK(find_self(**c, 1234));
+  }
+  auto c = Collection::Open(dir, WithOptimizer(nullptr));
+  REQUIRE(c.ok());
+  CHECK((*c)->index_builds() == 0);
+  CHECK((*c)->Info().indexed_vectors_count == 1600);
+  CHECK((*c)->Count() == 1600);
+  CHECK(find_self(**c, 5));
+}
+
 TEST_CASE("glove100: 100k points indexed, clean restart: ready without re-indexing, identical results",
           "[core][recovery][slow]") {
   const std::string root = testing::SharedDataDir() + "/glove100";
