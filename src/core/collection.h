@@ -109,9 +109,10 @@ class Collection : public std::enable_shared_from_this<Collection> {
              std::unique_ptr<CollectionStore> store);
   // Opening (collection_recovery.cc).
   Status Recover();
-  // Adds every live point that no segment holds to the growing segment: from
-  // the op log from `replay_from` on, else from its stored record.
-  Status RestoreUnindexedPoints(SeqNo replay_from);
+  // Adds every live point whose offset is not in `held` (one flag per offset:
+  // some segment holds it) to the growing segment: from the op log from
+  // `replay_from` on, else from its stored record.
+  Status RestoreUnindexedPoints(SeqNo replay_from, std::vector<bool> held);
   // Writes the manifest of the saved segments, trims the op log before its
   // replay_from and removes segment files it does not list.
   // REQUIRES: optimize_mu_ held.

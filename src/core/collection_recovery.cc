@@ -123,7 +123,7 @@ Status Collection::Recover() {
 
   {
     std::lock_guard<std::mutex> apply_lock(apply_mu_);
-    RETURN_IF_ERROR(RestoreUnindexedPoints(manifest.replay_from));
+    RETURN_IF_ERROR(RestoreUnindexedPoints(manifest.replay_from, std::move(held)));
   }
   if (dropped_file) {
     std::lock_guard<std::mutex> lock(optimize_mu_);
@@ -136,15 +136,7 @@ Status Collection::Recover() {
   return Status::OK();
 }
 
-Status Collection::RestoreUnindexedPoints(SeqNo replay_from) {
-  // Offsets some segment already holds (the loaded files, and on a second
-  // replay the growing segments too).
-  std::vector<bool> held(next_offset_, false);
-  for (const auto& segment : SegmentsSnapshot()) {
-    segment->index().ForEachOffset([&](Offset o) {
-      if (o < held.size()) held[o] = true;
-    });
-  }
+Status Collection::RestoreUnindexedPoints(SeqNo replay_from, std::vector<bool> held) {
   std::unordered_map<Offset, PointId> needed;
   {
     std::shared_lock<std::shared_mutex> lock(ids_mu_);
@@ -250,7 +242,14 @@ Status Collection::RemoveUnlistedSegmentFiles(const SegmentManifest& manifest) c
 
 Status Collection::TEST_ReplayOpLog(SeqNo from) {
   std::lock_guard<std::mutex> apply_lock(apply_mu_);
-  return RestoreUnindexedPoints(from);
+  // What every segment holds now, the growing ones included.
+  std::vector<bool> held(next_offset_, false);
+  for (const auto& segment : SegmentsSnapshot()) {
+    segment->index().ForEachOffset([&](Offset o) {
+      if (o < held.size()) held[o] = true;
+    });
+  }
+  return RestoreUnindexedPoints(from, std::move(held));
 }
 
 Result<SegmentManifest> Collection::TEST_Manifest() const {

@@ -10,21 +10,14 @@
 #include "core/database.h"
 #include "index/flat_index.h"
 #include "support/random_vectors.h"
+#include "support/small_config.h"
 #include "support/temp_dir.h"
 
 namespace sextant {
 
 namespace {
 
-CollectionConfig SmallConfig(size_t dim, Metric metric, size_t threshold_kb) {
-  CollectionConfig c;
-  c.dim = dim;
-  c.metric = metric;
-  c.hnsw.m = 16;
-  c.hnsw.ef_construct = 100;
-  c.optimizer.indexing_threshold_kb = threshold_kb;
-  return c;
-}
+using testing::SmallConfig;
 
 std::vector<PointInput> Points(const std::vector<float>& data, size_t dim, uint64_t first_id) {
   std::vector<PointInput> points;

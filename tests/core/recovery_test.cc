@@ -13,6 +13,7 @@
 #include "storage/collection_store.h"
 #include "support/datasets.h"
 #include "support/random_vectors.h"
+#include "support/small_config.h"
 #include "support/temp_dir.h"
 
 namespace sextant {
@@ -21,15 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-CollectionConfig Config(size_t dim, Metric metric, size_t threshold_kb) {
-  CollectionConfig c;
-  c.dim = dim;
-  c.metric = metric;
-  c.hnsw.m = 16;
-  c.hnsw.ef_construct = 100;
-  c.optimizer.indexing_threshold_kb = threshold_kb;
-  return c;
-}
+using testing::SmallConfig;
 
 Collection::Env WithOptimizer(Optimizer* optimizer, std::shared_ptr<StorageFaults> faults = nullptr) {
   Collection::Env env;
@@ -89,7 +82,7 @@ struct Fixture {
   void Fill() {
     Optimizer optimizer;
     // 16 dims = 64 bytes a vector: 100 KB seals every 1600 points.
-    auto c = Collection::Create(dir, "c", Config(kDim, Metric::kEuclid, 100), WithOptimizer(&optimizer));
+    auto c = Collection::Create(dir, "c", SmallConfig(kDim, Metric::kEuclid, 100), WithOptimizer(&optimizer));
     REQUIRE(c.ok());
     for (size_t b = 0; b < kN; b += 500) REQUIRE((*c)->Upsert(Points(data.data() + b * kDim, 500, kDim, b)).ok());
     // Updates (new vectors for old ids) and deletes, in indexed and growing parts.
@@ -229,7 +222,7 @@ TEST_CASE("A full disk fails writes with an I/O error while reads keep working; 
   auto data = testing::RandomVectors(200, dim, 35);
   auto faults = std::make_shared<StorageFaults>();
   {
-    auto c = Collection::Create(dir, "c", Config(dim, Metric::kDot, 0), WithOptimizer(nullptr, faults));
+    auto c = Collection::Create(dir, "c", SmallConfig(dim, Metric::kDot, 0), WithOptimizer(nullptr, faults));
     REQUIRE(c.ok());
     REQUIRE((*c)->Upsert(Points(data.data(), 100, dim, 0)).ok());
     faults->disk_full = true;
@@ -279,7 +272,7 @@ TEST_CASE("A frozen segment whose points were all deleted leaves the indexed seg
   };
   {
     // No optimizer: the steps run here, one at a time.
-    auto c = Collection::Create(dir, "c", Config(dim, Metric::kEuclid, 100), WithOptimizer(nullptr));
+    auto c = Collection::Create(dir, "c", SmallConfig(dim, Metric::kEuclid, 100), WithOptimizer(nullptr));
     REQUIRE(c.ok());
     REQUIRE((*c)->Upsert(Points(data.data(), 1600, dim, 0)).ok());  // fills and freezes segment A
     bool more = false;
