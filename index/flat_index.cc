@@ -78,6 +78,16 @@ Result<std::unique_ptr<Index>> FlatIndex::CloneWithCapacity(size_t capacity) con
   return std::unique_ptr<Index>(std::move(copy));
 }
 
+std::vector<Hit> FlatIndex::SearchAmong(VectorView query, std::span<const Offset> candidates, size_t k,
+                                        const OffsetFilter* filter) const {
+  TopK top(k);
+  for (Offset off : candidates) {
+    if (filter != nullptr && !filter->Accepts(off)) continue;
+    if (const float* v = Vector(off)) top.Push(off, distance_(query.data(), v));
+  }
+  return top.Take();
+}
+
 const float* FlatIndex::Vector(Offset offset) const {
   size_t lo = 0, hi = size();
   while (lo < hi) {

@@ -28,6 +28,8 @@ class FlatIndex final : public Index {
   // all calls (Vector() relies on it for a binary search).
   Status Add(std::span<const Offset> offsets, MatrixView rows) override;
   Result<std::vector<Hit>> Search(VectorView query, const SearchParams& params) const override;
+  std::vector<Hit> SearchAmong(VectorView query, std::span<const Offset> candidates, size_t k,
+                               const OffsetFilter* filter) const override;
   Result<std::unique_ptr<Index>> CloneWithCapacity(size_t capacity) const override;
   const float* Vector(Offset offset) const override;
   void ForEachOffset(const std::function<void(Offset)>& fn) const override;

@@ -428,6 +428,19 @@ std::vector<Hit> HnswIndex::SearchExact(const float* query, const SearchParams& 
   return top.Take();
 }
 
+std::vector<Hit> HnswIndex::SearchAmong(VectorView query, std::span<const Offset> candidates, size_t k,
+                                        const OffsetFilter* filter) const {
+  const auto& h = *graph_->hnsw;
+  TopK top(k);
+  for (Offset off : candidates) {
+    if (filter != nullptr && !filter->Accepts(off)) continue;
+    auto it = h.label_lookup_.find(off);
+    if (it == h.label_lookup_.end()) continue;
+    top.Push(off, graph_->distance(query.data(), reinterpret_cast<const float*>(h.getDataByInternalId(it->second))));
+  }
+  return top.Take();
+}
+
 Result<std::unique_ptr<Index>> HnswIndex::CloneWithCapacity(size_t capacity) const {
   const auto& src = *graph_->hnsw;
   if (capacity < src.cur_element_count) return Status::InvalidArgument("capacity below current size");

@@ -70,6 +70,12 @@ class Index {
   // Nearest first; ties broken by the smaller offset where the index is exact.
   virtual Result<std::vector<Hit>> Search(VectorView query, const SearchParams& params) const = 0;
 
+  // Exact: the k nearest of `candidates` that this index holds and `filter`
+  // (may be null) accepts; offsets it does not hold are skipped. For filtered
+  // searches where few points match (cost proportional to the candidates).
+  virtual std::vector<Hit> SearchAmong(VectorView query, std::span<const Offset> candidates, size_t k,
+                                       const OffsetFilter* filter) const = 0;
+
   // An independent copy that can hold `capacity` vectors and accepts Add() of
   // new offsets, leaving this index untouched (used to extend a sealed segment
   // while searches keep reading the original).

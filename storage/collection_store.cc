@@ -248,6 +248,22 @@ class RocksCollectionStore final : public CollectionStore {
     return FromRocks(it->status(), "iterate points");
   }
 
+  Status ForEachPayload(
+      const std::function<Status(const PointId&, Offset, std::string_view)>& fn) override {
+    const ReadView view = CurrentView();
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.options));
+    for (it->Seek("p"); it->Valid() && it->key().starts_with("p"); it->Next()) {
+      auto id = DecodeIdKey('p', View(it->key()));
+      if (!id) return Status::Corruption("bad point key");
+      const std::string_view value = View(it->value());
+      if (value.size() < 8) return Status::Corruption("point record too short");
+      const size_t vector_end = 8 + size_t{DecodeFixed32(value.data() + 4)} * 4;
+      if (value.size() < vector_end) return Status::Corruption("point record truncated");
+      RETURN_IF_ERROR(fn(*id, DecodeFixed32(value.data()), value.substr(vector_end)));
+    }
+    return FromRocks(it->status(), "iterate payloads");
+  }
+
   Status ForEachIdOffset(const std::function<Status(const PointId&, Offset, SeqNo)>& fn) override {
     const ReadView view = CurrentView();
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.options));

@@ -95,6 +95,10 @@ class CollectionStore {
   virtual Result<std::optional<StoredPoint>> Get(const PointId& id) = 0;
   // Every stored point in id order; stops at the first non-ok Status it returns.
   virtual Status ForEachPoint(const std::function<Status(StoredPoint&&)>& fn) = 0;
+  // Every stored point's id, offset and payload (minified JSON or empty), in id
+  // order, without copying vectors; the views die when fn returns.
+  virtual Status ForEachPayload(
+      const std::function<Status(const PointId&, Offset, std::string_view payload)>& fn) = 0;
   // The id map: every live point's id, offset and the sequence number of the
   // write that stored it, in id order, without reading vectors or payloads.
   virtual Status ForEachIdOffset(const std::function<Status(const PointId&, Offset, SeqNo)>& fn) = 0;

@@ -101,7 +101,14 @@ void WriteCollectionInfo(JsonWriter& w, const CollectionInfo& info) {
   w.Key("write_policy").String(WritePolicyName(c.write_policy)).EndObject();
   w.Key("quantization_config").Null();
   w.EndObject();
-  w.Key("payload_schema").BeginObject().EndObject();
+  w.Key("payload_schema").BeginObject();
+  for (const auto& field : info.payload_schema) {
+    w.Key(field.field).BeginObject();
+    w.Key("data_type").String(field.data_type);
+    w.Key("points").Uint(field.points);
+    w.EndObject();
+  }
+  w.EndObject();
   w.EndObject();
 }
 

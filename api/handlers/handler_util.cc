@@ -69,13 +69,19 @@ std::string UpdateResultJson(SeqNo seq, bool wait) {
   return w.Take();
 }
 
-Status RejectFilter(JsonElement body) {
+Result<PointSelector> ReadPointSelector(JsonElement body) {
+  auto points = Field(body, "points");
   auto filter = Field(body, "filter");
-  if (!filter) return Status::OK();
-  if (!filter->is_object()) return FormatError("filter: expected an object");
-  if (AsObject(*filter).size() == 0) return Status::OK();  // {} matches all
-  return Status::InvalidArgument(
-      "Wrong input: payload filters are not supported by this version of sextant yet");
+  if (points && filter) return FormatError("give either `points` or `filter`, not both");
+  PointSelector selector;
+  if (points) {
+    ASSIGN_OR_RETURN(selector.ids, ReadPointIds(*points, "points"));
+    return selector;
+  }
+  if (!filter) return FormatError("expected `points` or `filter`");
+  ASSIGN_OR_RETURN(selector.filter, ReadFilter(*filter));
+  if (!selector.filter) selector.filter = std::make_shared<const Filter>();  // {} selects every point
+  return selector;
 }
 
 }  // namespace sextant::api

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/http_types.h"
+#include "api/json/filter_reader.h"
 #include "api/json/json_reader.h"
 #include "api/json/json_writer.h"
 #include "api/router.h"
@@ -30,8 +31,7 @@ Result<bool> ReadWaitParam(const HttpRequest& request);
 // {"operation_id": seq, "status": "completed" | "acknowledged"}
 std::string UpdateResultJson(SeqNo seq, bool wait);
 
-// Filters arrive with the metadata-filter issue; until then a non-empty filter
-// is refused rather than ignored (ignoring it would return wrong results).
-Status RejectFilter(JsonElement body);
+// The points a write applies to: `points` (ids) or `filter`, one of the two.
+Result<PointSelector> ReadPointSelector(JsonElement body);
 
 }  // namespace sextant::api

@@ -14,6 +14,7 @@ void RegisterServiceRoutes(Router& router, Database& db, const std::string& sext
 void RegisterCollectionRoutes(Router& router, Database& db);
 void RegisterPointRoutes(Router& router, Database& db);
 void RegisterSearchRoutes(Router& router, Database& db);
+void RegisterPayloadRoutes(Router& router, Database& db);
 
 // All of the above.
 void RegisterAllRoutes(Router& router, Database& db, const std::string& sextant_version);

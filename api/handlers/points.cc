@@ -181,11 +181,13 @@ void RegisterPointRoutes(Router& router, Database& db) {
                ASSIGN_OR_RETURN(bool wait, ReadWaitParam(req));
                ASSIGN_OR_RETURN(auto c, db.GetCollection(req.PathParam("collection_name")));
                ASSIGN_OR_RETURN(JsonElement body, ParseBody(req.body, false));
-               RETURN_IF_ERROR(RejectFilter(body));
-               auto points = Field(body, "points");
-               if (!points) return FormatError("expected `points` (or `filter`)");
-               ASSIGN_OR_RETURN(auto ids, ReadPointIds(*points, "points"));
-               ASSIGN_OR_RETURN(SeqNo seq, c->Delete(ids));
+               ASSIGN_OR_RETURN(PointSelector selector, ReadPointSelector(body));
+               SeqNo seq = 0;
+               if (selector.filter) {
+                 ASSIGN_OR_RETURN(seq, c->DeleteByFilter(*selector.filter));
+               } else {
+                 ASSIGN_OR_RETURN(seq, c->Delete(selector.ids));
+               }
                return UpdateResultJson(seq, wait);
              }));
 
@@ -193,7 +195,7 @@ void RegisterPointRoutes(Router& router, Database& db) {
              JsonHandler([&db](const HttpRequest& req) -> Result<std::string> {
                ASSIGN_OR_RETURN(auto c, db.GetCollection(req.PathParam("collection_name")));
                ASSIGN_OR_RETURN(JsonElement body, ParseBody(req.body));
-               RETURN_IF_ERROR(RejectFilter(body));
+               ASSIGN_OR_RETURN(auto filter, ReadFilterField(body));
                size_t limit = 10;
                if (auto v = Field(body, "limit")) { ASSIGN_OR_RETURN(limit, ReadUint(*v, "limit")); }
                if (limit == 0 || limit > kMaxScrollLimit) {
@@ -207,7 +209,7 @@ void RegisterPointRoutes(Router& router, Database& db) {
                }
                ASSIGN_OR_RETURN(PayloadSelector payload, SelectorOr(body, true));
                ASSIGN_OR_RETURN(bool with_vector, WithVectorOr(body, false));
-               ASSIGN_OR_RETURN(ScrollPage page, c->Scroll(from, limit, payload.wanted(), with_vector));
+               ASSIGN_OR_RETURN(ScrollPage page, c->Scroll(from, limit, payload.wanted(), with_vector, filter.get()));
                JsonWriter w;
                w.BeginObject().Key("points").BeginArray();
                for (const Record& r : page.points) WriteRecord(w, r, payload);
@@ -225,9 +227,15 @@ void RegisterPointRoutes(Router& router, Database& db) {
              JsonHandler([&db](const HttpRequest& req) -> Result<std::string> {
                ASSIGN_OR_RETURN(auto c, db.GetCollection(req.PathParam("collection_name")));
                ASSIGN_OR_RETURN(JsonElement body, ParseBody(req.body));
-               RETURN_IF_ERROR(RejectFilter(body));
+               ASSIGN_OR_RETURN(auto filter, ReadFilterField(body));
                if (auto v = Field(body, "exact")) { RETURN_IF_ERROR(ReadBool(*v, "exact").status()); }
-               return "{\"count\":" + std::to_string(c->Count()) + "}";
+               size_t count = 0;
+               if (filter) {
+                 ASSIGN_OR_RETURN(count, c->Count(*filter));
+               } else {
+                 count = c->Count();
+               }
+               return "{\"count\":" + std::to_string(count) + "}";
              }));
 }
 

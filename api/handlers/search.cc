@@ -18,8 +18,8 @@ struct ParsedSearch {
 
 // The fields shared by search and query requests.
 Status ReadCommon(JsonElement body, ParsedSearch* out) {
-  RETURN_IF_ERROR(RejectFilter(body));
   QueryOptions& o = out->options;
+  ASSIGN_OR_RETURN(o.filter, ReadFilterField(body));
   auto limit = Field(body, "limit");
   if (!limit) limit = Field(body, "top");
   if (limit) { ASSIGN_OR_RETURN(o.limit, ReadUint(*limit, "limit")); }
@@ -126,7 +126,8 @@ Result<ParsedSearch> ReadQuery(JsonElement body) {
 Result<std::vector<ScoredPoint>> Run(const Collection& c, ParsedSearch& s) {
   if (!s.has_query) {  // points in id order, as Qdrant answers a query without `query`
     ASSIGN_OR_RETURN(ScrollPage page, c.Scroll(std::nullopt, s.options.offset + s.options.limit,
-                                               s.options.with_payload, s.options.with_vector));
+                                               s.options.with_payload, s.options.with_vector,
+                                               s.options.filter.get()));
     std::vector<ScoredPoint> out;
     for (size_t i = s.options.offset; i < page.points.size(); ++i) {
       Record& r = page.points[i];

@@ -25,6 +25,7 @@ void RegisterAllRoutes(Router& router, Database& db, const std::string& sextant_
   RegisterCollectionRoutes(router, db);
   RegisterPointRoutes(router, db);
   RegisterSearchRoutes(router, db);
+  RegisterPayloadRoutes(router, db);
 }
 
 }  // namespace sextant::api

@@ -106,6 +106,12 @@ CollectionInfo Collection::Info() const {
     if (s->state() == Segment::State::kIndexed) info.indexed_vectors_count += s->index().size();
     if (s->state() == Segment::State::kFrozen) info.status = CollectionInfo::Status::kYellow;
   }
+  std::shared_lock<std::shared_mutex> schema(schema_mu_);
+  std::shared_lock<std::shared_mutex> payload(payload_mu_);
+  for (const auto& [field, entry] : field_indexes_) {
+    info.payload_schema.push_back({field, PayloadSchemaName(entry.index->schema()),
+                                   entry.ready ? entry.index->Points(live_) : 0});
+  }
   return info;
 }
 

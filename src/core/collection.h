@@ -14,6 +14,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,6 +26,8 @@
 #include "common/status.h"
 #include "core/chunked_array.h"
 #include "core/collection_config.h"
+#include "core/filter.h"
+#include "core/payload_index.h"
 #include "core/point_types.h"
 #include "core/segment.h"
 
@@ -54,12 +57,38 @@ class Collection : public std::enable_shared_from_this<Collection> {
 
   const std::string& name() const { return name_; }
   const CollectionConfig& config() const { return config_; }
+  // The sequence number of the last write appended.
+  SeqNo last_seq() const { return last_seq_.load(); }
 
   // Upserts replace whole points (vector and payload). Later duplicates of an id
   // in one call win. Returns the operation's sequence number.
   Result<SeqNo> Upsert(std::vector<PointInput> points);
   // Deleting an absent id is not an error.
   Result<SeqNo> Delete(std::span<const PointId> ids);
+  // Deletes every point the filter matches (re-checked against each point's
+  // latest version inside the write, so a concurrent update that makes a point
+  // stop matching keeps it).
+  Result<SeqNo> DeleteByFilter(const Filter& filter);
+  // Applies a payload operation to the selected points, each as a new version
+  // of the point (same vector). Listed ids that do not exist: NotFound, and
+  // nothing changes. Returns the write's sequence number (the last one if
+  // nothing was selected).
+  Result<SeqNo> UpdatePayload(const PointSelector& selector, const PayloadOp& op);
+
+  // Payload indexes (core/payload_index.h). Creating one indexes every stored
+  // point before it returns and then serves filters on that field; creating
+  // an existing one again with the same schema changes nothing, with another
+  // schema replaces it. Both persist their definition (synced) before they
+  // return; the contents are rebuilt from the stored payloads at open.
+  Status CreateFieldIndex(const std::string& field, PayloadSchema schema);
+  // Not an error if there is no such index.
+  Status DropFieldIndex(const std::string& field);
+  // InvalidArgument if a condition's value type does not fit the payload index
+  // on its field.
+  Status CheckFilter(const Filter& filter) const;
+  // The live offsets whose points match the filter: indexed conditions from
+  // their bitmaps, others by reading the stored payloads.
+  Result<Bitmap> ResolveFilter(const Filter& filter) const;
 
   Result<std::vector<ScoredPoint>> Query(const QueryOptions& options) const;
   // Missing ids are skipped, as Qdrant does.
@@ -68,8 +97,9 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // Points in id order from `from` (inclusive); next_page_offset is the id of
   // the first point after the page, or empty at the end.
   Result<ScrollPage> Scroll(std::optional<PointId> from, size_t limit, bool with_payload,
-                            bool with_vector) const;
+                            bool with_vector, const Filter* filter = nullptr) const;
   size_t Count() const;
+  Result<size_t> Count(const Filter& filter) const;
   CollectionInfo Info() const;
 
   // Called by the optimizer thread: indexes one frozen segment. Sets *more when
@@ -93,6 +123,10 @@ class Collection : public std::enable_shared_from_this<Collection> {
   Result<SegmentManifest> TEST_Manifest() const;
 
  private:
+  struct FieldIndexEntry {
+    std::unique_ptr<FieldIndex> index;
+    bool ready = false;  // built from every stored point; serves filters
+  };
   struct OffsetInfo {
     PointId id;
     SeqNo version = 0;
@@ -122,6 +156,28 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // Orders, appends, syncs and applies one write (collection_write.cc).
   Result<SeqNo> Commit(PendingWrite write);
   // REQUIRES: apply_mu_ held (or no concurrent writer, while opening).
+  // As Commit, with `prepare` run first under write_mu_ (it fills the write
+  // from the points' latest versions, which no other write can change then).
+  // A write left empty by prepare appends nothing and returns the last seq.
+  Result<SeqNo> Commit(PendingWrite write, const std::function<Status(PendingWrite*)>& prepare);
+  struct LatestPoint {
+    std::vector<float> vector;
+    std::string payload;
+  };
+  // The latest version of a point, appended writes included.
+  // REQUIRES: write_mu_ held.
+  Result<std::optional<LatestPoint>> GetLatest(const PointId& id);
+  // The ids of the live points matching the filter now.
+  Result<std::vector<PointId>> MatchingIds(const Filter& filter) const;
+  // Payload indexes and the live set, for each applied upsert and delete.
+  // REQUIRES: apply_mu_ held (or opening).
+  void IndexPayloads(std::span<const PointInput> points, std::span<const Offset> offsets,
+                     std::span<const Offset> replaced);
+  // Opening: the index definitions from the store and their contents from
+  // every stored payload.
+  Status LoadFieldIndexes();
+  Status PersistFieldIndexes() const;  // REQUIRES: index_admin_mu_ held
+  Status FillFieldIndex(FieldIndex* index) const;
   Status ApplyWrite(const PendingWrite& write);
   Status ApplyUpserts(std::span<const PointInput> points, std::span<const Offset> offsets, SeqNo seq);
   // Appends rows to the growing segment, rotating it at the indexing threshold.
@@ -131,6 +187,10 @@ class Collection : public std::enable_shared_from_this<Collection> {
   void RotateGrowingSegmentIfFull();
   std::shared_ptr<Segment> NewGrowingSegment();
   std::vector<std::shared_ptr<Segment>> SegmentsSnapshot() const;
+  // The filtered search of Query: one plan per segment (core/filter_planner.h).
+  Status SearchFiltered(const std::vector<std::shared_ptr<Segment>>& segments, VectorView query,
+                        const QueryOptions& options, const Bitmap& matching, const SearchParams& base,
+                        std::vector<Hit>* hits) const;
   const float* VectorOf(const std::vector<std::shared_ptr<Segment>>& segments, Offset offset) const;
   Status Materialize(ScoredPoint* point, bool with_payload, bool with_vector) const;
   void Schedule();
@@ -162,6 +222,17 @@ class Collection : public std::enable_shared_from_this<Collection> {
 
   ChunkedArray<OffsetInfo> offset_info_;  // written by the writer before publication
   OffsetBitset deleted_;                  // tombstones by offset
+
+  // Payload indexes. schema_mu_ guards which indexes exist and are ready
+  // (shared while a filter is resolved, exclusive for the moment an index is
+  // added, made ready or removed); payload_mu_ guards their contents and the
+  // live set (exclusive while a write updates them). Lock order: schema_mu_
+  // before payload_mu_; index_admin_mu_ serialises create/drop.
+  std::mutex index_admin_mu_;
+  mutable std::shared_mutex schema_mu_;
+  mutable std::shared_mutex payload_mu_;
+  std::map<std::string, FieldIndexEntry> field_indexes_;  // by field path text
+  Bitmap live_;  // offsets of live points (GUARDED_BY(payload_mu_))
 
   std::mutex optimize_mu_;  // one optimizer step (or manifest write) at a time
   uint64_t next_file_number_ = 1;  // GUARDED_BY(optimize_mu_)

@@ -21,6 +21,17 @@ class LiveFilter final : public OffsetFilter {
   const OffsetBitset& deleted_;
 };
 
+// Accepts the offsets a resolved filter matched that are still live.
+class MatchFilter final : public OffsetFilter {
+ public:
+  MatchFilter(const Bitmap& matching, const OffsetBitset& deleted) : matching_(matching), deleted_(deleted) {}
+  bool Accepts(Offset offset) const override { return matching_.contains(offset) && !deleted_.Test(offset); }
+
+ private:
+  const Bitmap& matching_;
+  const OffsetBitset& deleted_;
+};
+
 }  // namespace
 
 const float* Collection::VectorOf(const std::vector<std::shared_ptr<Segment>>& segments,
@@ -47,18 +58,29 @@ Result<std::vector<ScoredPoint>> Collection::Query(const QueryOptions& options) 
 
   const size_t wanted = options.mmr ? std::max(options.limit, options.mmr->candidates_limit)
                                     : options.offset + options.limit;
+  const bool filtered = options.filter != nullptr && !options.filter->empty();
+  Bitmap matching;
+  if (filtered) {
+    ASSIGN_OR_RETURN(matching, ResolveFilter(*options.filter));
+    if (matching.isEmpty()) return std::vector<ScoredPoint>{};
+  }
   const auto segments = SegmentsSnapshot();
   const LiveFilter live(deleted_);
+  const MatchFilter match(matching, deleted_);
   SearchParams params;
   params.k = wanted;
   params.ef = options.hnsw_ef != 0 ? options.hnsw_ef : config_.hnsw.ef;
   params.exact = options.exact;
-  params.filter = &live;
+  params.filter = filtered ? static_cast<const OffsetFilter*>(&match) : &live;
 
   std::vector<Hit> hits;
-  for (const auto& s : segments) {
-    ASSIGN_OR_RETURN(auto part, s->index().Search(query, params));
-    hits.insert(hits.end(), part.begin(), part.end());
+  if (!filtered) {
+    for (const auto& s : segments) {
+      ASSIGN_OR_RETURN(auto part, s->index().Search(query, params));
+      hits.insert(hits.end(), part.begin(), part.end());
+    }
+  } else {
+    RETURN_IF_ERROR(SearchFiltered(segments, query, options, matching, params, &hits));
   }
   std::sort(hits.begin(), hits.end());
   // A concurrent update can briefly leave two versions of a point visible;
@@ -134,15 +156,75 @@ Result<std::vector<Record>> Collection::Retrieve(std::span<const PointId> ids, b
   return out;
 }
 
+Status Collection::SearchFiltered(const std::vector<std::shared_ptr<Segment>>& segments, VectorView query,
+                                  const QueryOptions& options, const Bitmap& matching,
+                                  const SearchParams& base, std::vector<Hit>* hits) const {
+  size_t live_points = 0;
+  {
+    std::shared_lock<std::shared_mutex> lock(payload_mu_);
+    live_points = live_.cardinality();
+  }
+  const double selectivity =
+      std::min(1.0, static_cast<double>(matching.cardinality()) / static_cast<double>(std::max<size_t>(live_points, 1)));
+  const size_t full_scan_points =
+      config_.hnsw.full_scan_threshold * 1024 / (config_.dim * sizeof(float));
+  std::vector<Offset> candidates;  // the matching offsets, listed once if a plan needs them
+  for (const auto& s : segments) {
+    const Index& index = s->index();
+    SegmentPlan plan = PlanSegmentSearch(PlanInput{.segment_exact = index.is_exact(),
+                                                   .segment_points = index.size(),
+                                                   .selectivity = selectivity,
+                                                   .full_scan_points = full_scan_points,
+                                                   .ef = base.ef,
+                                                   .k = base.k});
+    if (options.exact && plan.kind == SegmentPlan::Kind::kWalk) plan.kind = SegmentPlan::Kind::kAmong;
+    if (options.force_plan && !index.is_exact()) {
+      plan.kind = *options.force_plan;
+      if (options.hnsw_ef != 0) plan.ef = options.hnsw_ef;
+      if (plan.ef == 0) plan.ef = base.ef;
+    }
+    std::vector<Hit> part;
+    switch (plan.kind) {
+      case SegmentPlan::Kind::kScan: {
+        SearchParams params = base;
+        params.exact = true;
+        ASSIGN_OR_RETURN(part, index.Search(query, params));
+        break;
+      }
+      case SegmentPlan::Kind::kAmong:
+        if (candidates.empty()) {
+          candidates.resize(matching.cardinality());
+          matching.toUint32Array(candidates.data());
+        }
+        part = index.SearchAmong(query, candidates, base.k, base.filter);
+        break;
+      case SegmentPlan::Kind::kWalk: {
+        SearchParams params = base;
+        params.ef = plan.ef;
+        ASSIGN_OR_RETURN(part, index.Search(query, params));
+        break;
+      }
+    }
+    hits->insert(hits->end(), part.begin(), part.end());
+  }
+  return Status::OK();
+}
+
 Result<ScrollPage> Collection::Scroll(std::optional<PointId> from, size_t limit,
-                                      bool with_payload, bool with_vector) const {
+                                      bool with_payload, bool with_vector, const Filter* filter) const {
+  std::optional<Bitmap> matching;
+  if (filter != nullptr && !filter->empty()) {
+    ASSIGN_OR_RETURN(matching, ResolveFilter(*filter));
+  }
   std::vector<PointId> ids;
   ScrollPage page;
   {
     std::shared_lock<std::shared_mutex> lock(ids_mu_);
     auto it = from ? id_to_offset_.lower_bound(*from) : id_to_offset_.begin();
     // Fetch one more than asked: its id is the next page's (inclusive) offset.
-    for (; it != id_to_offset_.end() && ids.size() < limit + 1; ++it) ids.push_back(it->first);
+    for (; it != id_to_offset_.end() && ids.size() < limit + 1; ++it) {
+      if (!matching || matching->contains(it->second)) ids.push_back(it->first);
+    }
   }
   if (ids.size() > limit) {
     page.next_page_offset = ids.back();

@@ -120,6 +120,14 @@ Status Collection::Recover() {
   for (Offset o = 0; o < next_offset_; ++o) {
     if (!live[o]) deleted_.Set(o);
   }
+  {
+    std::unique_lock<std::shared_mutex> lock(payload_mu_);
+    for (Offset o = 0; o < next_offset_; ++o) {
+      if (live[o]) live_.add(o);
+    }
+    live_.runOptimize();
+  }
+  RETURN_IF_ERROR(LoadFieldIndexes());
 
   {
     std::lock_guard<std::mutex> apply_lock(apply_mu_);

@@ -41,12 +41,18 @@ Result<SeqNo> Collection::Delete(std::span<const PointId> ids) {
   return Commit(std::move(write));
 }
 
-Result<SeqNo> Collection::Commit(PendingWrite write) {
+Result<SeqNo> Collection::Commit(PendingWrite write) { return Commit(std::move(write), nullptr); }
+
+Result<SeqNo> Collection::Commit(PendingWrite write, const std::function<Status(PendingWrite*)>& prepare) {
   WriteTicket ticket = 0;
   SeqNo seq = 0;
   {
     std::lock_guard<std::mutex> lock(write_mu_);
     if (dropped_) return Status::NotFound("Collection `" + name_ + "` doesn't exist!");
+    if (prepare) {
+      RETURN_IF_ERROR(prepare(&write));
+      if (write.upserts.empty() && write.deletes.empty()) return last_seq_.load();
+    }
     seq = last_seq_ + 1;
     const Offset first_offset = next_offset_;
     if (write.upserts.size() > kNoOffset - first_offset) {
@@ -95,6 +101,25 @@ Status Collection::ApplyWrite(const PendingWrite& write) {
   return Status::OK();
 }
 
+Result<std::optional<Collection::LatestPoint>> Collection::GetLatest(const PointId& id) {
+  {
+    std::lock_guard<std::mutex> apply_lock(apply_mu_);
+    for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
+      for (auto u = it->upserts.rbegin(); u != it->upserts.rend(); ++u) {
+        if (u->id == id) return std::optional<LatestPoint>(LatestPoint{u->vector, u->payload});
+      }
+      for (const PointId& d : it->deletes) {
+        if (d == id) return std::optional<LatestPoint>();
+      }
+    }
+  }
+  // Not in an unapplied write: every applied write is visible to the store's
+  // readers (published before it is applied).
+  ASSIGN_OR_RETURN(auto stored, store_->Get(id));
+  if (!stored) return std::optional<LatestPoint>();
+  return std::optional<LatestPoint>(LatestPoint{std::move(stored->vector), std::move(stored->payload)});
+}
+
 Status Collection::ApplyUpserts(std::span<const PointInput> points, std::span<const Offset> offsets,
                                 SeqNo seq) {
   const size_t dim = config_.dim;
@@ -105,14 +130,19 @@ Status Collection::ApplyUpserts(std::span<const PointInput> points, std::span<co
     rows.insert(rows.end(), points[i].vector.begin(), points[i].vector.end());
   }
   RETURN_IF_ERROR(AppendToGrowing(offsets, MatrixView(rows.data(), points.size(), dim), seq, seq));
-  std::unique_lock<std::shared_mutex> ids_lock(ids_mu_);
-  for (size_t i = 0; i < points.size(); ++i) {
-    auto [it, inserted] = id_to_offset_.try_emplace(points[i].id, offsets[i]);
-    if (!inserted) {
-      deleted_.Set(it->second);
-      it->second = offsets[i];
+  std::vector<Offset> replaced;
+  {
+    std::unique_lock<std::shared_mutex> ids_lock(ids_mu_);
+    for (size_t i = 0; i < points.size(); ++i) {
+      auto [it, inserted] = id_to_offset_.try_emplace(points[i].id, offsets[i]);
+      if (!inserted) {
+        deleted_.Set(it->second);
+        replaced.push_back(it->second);
+        it->second = offsets[i];
+      }
     }
   }
+  IndexPayloads(points, offsets, replaced);
   return Status::OK();
 }
 
@@ -142,11 +172,17 @@ Status Collection::AppendToGrowing(std::span<const Offset> offsets, MatrixView r
 }
 
 void Collection::ApplyDelete(const PointId& id) {
-  std::unique_lock<std::shared_mutex> lock(ids_mu_);
-  auto it = id_to_offset_.find(id);
-  if (it == id_to_offset_.end()) return;
-  deleted_.Set(it->second);
-  id_to_offset_.erase(it);
+  Offset offset = kNoOffset;
+  {
+    std::unique_lock<std::shared_mutex> lock(ids_mu_);
+    auto it = id_to_offset_.find(id);
+    if (it == id_to_offset_.end()) return;
+    offset = it->second;
+    deleted_.Set(offset);
+    id_to_offset_.erase(it);
+  }
+  std::unique_lock<std::shared_mutex> lock(payload_mu_);
+  live_.remove(offset);
 }
 
 void Collection::RotateGrowingSegmentIfFull() {

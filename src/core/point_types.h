@@ -2,12 +2,16 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/json_value.h"
 #include "common/types.h"
 #include "core/collection_config.h"
+#include "core/filter.h"
+#include "core/filter_planner.h"
 
 namespace sextant {
 
@@ -35,6 +39,32 @@ struct QueryOptions {
   size_t hnsw_ef = 0;   // 0 = the collection's default
   bool exact = false;   // scan every vector instead of walking indexes
   std::optional<MmrOptions> mmr;
+  std::shared_ptr<const Filter> filter;  // null or empty: every point
+  // Benchmarks and tests: force one plan for every indexed segment instead of
+  // the planner's choice (kWalk keeps the planner's widened ef unless
+  // hnsw_ef is given).
+  std::optional<SegmentPlan::Kind> force_plan;
+};
+
+// Which points a payload operation or a delete applies to: the listed ids, or
+// every point the filter matches.
+struct PointSelector {
+  std::vector<PointId> ids;
+  std::shared_ptr<const Filter> filter;  // set: select by filter instead of ids
+};
+
+// Qdrant's payload operations.
+struct PayloadOp {
+  enum class Kind {
+    kSet,        // merge `payload`'s keys into the payload (at `key` if given)
+    kOverwrite,  // replace the whole payload with `payload`
+    kDeleteKeys, // remove each of `keys`
+    kClear,      // payload becomes {}
+  };
+  Kind kind = Kind::kSet;
+  JsonValue payload = JsonValue::MakeObject();
+  std::optional<FieldPath> key;
+  std::vector<FieldPath> keys;
 };
 
 struct ScoredPoint {
@@ -63,6 +93,12 @@ struct CollectionInfo {
   size_t indexed_vectors_count = 0;
   size_t segments_count = 0;
   CollectionConfig config;
+  struct PayloadIndexInfo {
+    std::string field;
+    std::string data_type;  // PayloadSchemaName
+    uint64_t points = 0;    // live points with a value of that type
+  };
+  std::vector<PayloadIndexInfo> payload_schema;  // by field name
 };
 
 }  // namespace sextant

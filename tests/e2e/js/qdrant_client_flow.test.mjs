@@ -308,24 +308,59 @@ test('count', async () => {
   assert.deepEqual(await client.count(COL, { exact: true }), { count: ALL.length });
 });
 
-// Payload filters are not implemented in this version of sextant (they come with the
-// metadata-filters issue). Until then every non-empty `filter` must be rejected with 400 and
-// the Qdrant error envelope, never silently ignored. When filters land, THIS is the test to
-// replace with real filtered query/search/scroll/count/delete flows.
-test('non-empty filter -> 400 "not supported yet" (query, search, scroll, count, delete)', async () => {
-  const filter = { must: [{ key: 'group', match: { value: 'a' } }] };
-  const calls = [
-    ['query', () => client.query(COL, { query: QUERY, limit: 3, filter })],
-    ['legacy search', () => legacy.search(COL, { vector: QUERY, limit: 3, filter })],
-    ['scroll', () => client.scroll(COL, { limit: 100, filter })],
-    ['count', () => client.count(COL, { filter })],
-    ['delete', () => client.delete(COL, { wait: true, filter })],
-  ];
-  for (const [what, call] of calls) {
-    const err = await expectStatus(call(), 400, `${what} with a filter`);
-    assert.match(err.data.status.error, /filter/i, `${what}: error message does not mention filters`);
+// Filters through the real client: query, legacy search, scroll, count, payload
+// indexes, payload operations by filter, delete by filter, and a bad filter -> 400.
+// Leaves the collection as it found it (the tests below count on ALL).
+test('filters, payload indexes and payload operations', async () => {
+  const groupA = { must: [{ key: 'group', match: { value: 'a' } }] };
+  const inA = ALL.filter((p) => p.payload.group === 'a');
+  const ranked = [...inA].sort((x, y) => dot(y.vector, QUERY) - dot(x.vector, QUERY));
+  const q = await client.query(COL, { query: QUERY, limit: 3, filter: groupA });
+  assert.deepEqual(q.points.map((p) => p.id), ranked.map((p) => p.id));
+  assert.deepEqual(q.points.map((p) => p.score), ranked.map((p) => dot(p.vector, QUERY)));
+  const s = await legacy.search(COL, { vector: QUERY, limit: 2, filter: groupA });
+  assert.deepEqual(s.map((p) => p.id), ranked.slice(0, 2).map((p) => p.id));
+  const page = await client.scroll(COL, { limit: 100, filter: groupA });
+  assert.deepEqual(page.points.map((p) => p.id), inA.map((p) => p.id).sort(cmpId));
+  assert.deepEqual(await client.count(COL, { filter: groupA }), { count: inA.length });
+  const big = { must: [{ key: 'n', range: { gte: 4 } }], must_not: [{ has_id: [4] }] };
+  assert.deepEqual(await client.count(COL, { filter: big }), {
+    count: ALL.filter((p) => p.payload.n >= 4 && p.id !== 4).length,
+  });
+  assert.deepEqual(await client.count(COL, { filter: { must: [{ key: 'tags', match: { any: ['y'] } }] } }), { count: 1 });
+  assert.deepEqual(await client.count(COL, { filter: { must: [{ key: 'nested.k', match: { value: 'v' } }] } }), { count: 1 });
+
+  // a payload index: same answers, listed in the collection info with its point count
+  const created = await client.createPayloadIndex(COL, { wait: true, field_name: 'group', field_schema: 'keyword' });
+  assert.equal(created.status, 'completed');
+  const info = await client.getCollection(COL);
+  assert.deepEqual(info.payload_schema.group, { data_type: 'keyword', points: ALL.length });
+  const q2 = await client.query(COL, { query: QUERY, limit: 3, filter: groupA });
+  assert.deepEqual(q2.points.map((p) => p.id), ranked.map((p) => p.id));
+  await expectStatus(
+    client.count(COL, { filter: { must: [{ key: 'group', match: { value: 7 } }] } }),
+    400,
+    'integer match on a keyword index',
+  );
+
+  // payload operations by filter, undone again
+  await client.setPayload(COL, { wait: true, payload: { flag: true }, filter: groupA });
+  const flagged = { must: [{ key: 'flag', match: { value: true } }] };
+  assert.deepEqual(await client.count(COL, { filter: flagged }), { count: inA.length });
+  await client.deletePayload(COL, { wait: true, keys: ['flag'], filter: groupA });
+  assert.deepEqual(await client.count(COL, { filter: flagged }), { count: 0 });
+  for (const p of await client.retrieve(COL, { ids: inA.map((p) => p.id) })) {
+    assert.deepEqual(p.payload, byId.get(p.id).payload, 'payload back as it was');
   }
-  assert.deepEqual(await client.count(COL), { count: ALL.length }, 'a rejected filtered delete must not delete points');
+
+  // delete by a filter that matches nothing; a malformed filter is a 400 and deletes nothing
+  await client.delete(COL, { wait: true, filter: { must: [{ key: 'group', match: { value: 'zzz' } }] } });
+  await expectStatus(client.delete(COL, { wait: true, filter: { wrong: 'query' } }), 400, 'delete with a bad filter');
+  await expectStatus(client.query(COL, { query: QUERY, filter: { must: [{ key: 'n', range: { gte: 'soon' } }] } }), 400, 'bad datetime');
+  assert.deepEqual(await client.count(COL), { count: ALL.length });
+
+  await client.deletePayloadIndex(COL, 'group', { wait: true });
+  assert.equal((await client.getCollection(COL)).payload_schema.group, undefined);
 });
 
 test('delete by ids', async () => {
