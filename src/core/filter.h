@@ -61,7 +61,7 @@ struct MatchText {
 };
 // range over numbers (integers and floats alike).
 struct NumberRange {
-  std::optional<double> gt, gte, lt, lte;
+  std::optional<double> gt = std::nullopt, gte = std::nullopt, lt = std::nullopt, lte = std::nullopt;
   bool Contains(double v) const {
     return (!gt || v > *gt) && (!gte || v >= *gte) && (!lt || v < *lt) && (!lte || v <= *lte);
   }
@@ -69,14 +69,14 @@ struct NumberRange {
 // range with RFC 3339 bounds, over payload strings that are datetimes;
 // microseconds since the epoch (common/datetime.h).
 struct DatetimeRange {
-  std::optional<int64_t> gt, gte, lt, lte;
+  std::optional<int64_t> gt = std::nullopt, gte = std::nullopt, lt = std::nullopt, lte = std::nullopt;
   bool Contains(int64_t v) const {
     return (!gt || v > *gt) && (!gte || v >= *gte) && (!lt || v < *lt) && (!lte || v <= *lte);
   }
 };
 // values_count: the number of (non-null) values at the key.
 struct ValuesCount {
-  std::optional<uint64_t> gt, gte, lt, lte;
+  std::optional<uint64_t> gt = std::nullopt, gte = std::nullopt, lt = std::nullopt, lte = std::nullopt;
   bool Contains(uint64_t v) const {
     return (!gt || v > *gt) && (!gte || v >= *gte) && (!lt || v < *lt) && (!lte || v <= *lte);
   }
