@@ -192,3 +192,129 @@ TEST_CASE("A full disk gives writes a 5xx error envelope while reads keep answer
 }
 
 }  // namespace sextant::api
+
+namespace sextant::api {
+
+TEST_CASE("Bad filters, payload operations and index requests get a 4xx and change nothing", "[api][filter]") {
+  Api api;
+  REQUIRE(api.Call("PUT", "/collections/c", R"({"vectors":{"size":2,"distance":"Euclid"}})").status == 200);
+  REQUIRE(api.Call("PUT", "/collections/c/points?wait=true",
+                   R"({"points":[{"id":1,"vector":[1,0],"payload":{"city":"Berlin","n":1,"t":"2024-01-01T00:00:00Z"}},)"
+                   R"({"id":2,"vector":[2,0],"payload":{"city":"Paris","n":2}}]})")
+              .status == 200);
+  REQUIRE(api.Call("PUT", "/collections/c/index?wait=true", R"({"field_name":"city","field_schema":"keyword"})").status == 200);
+  REQUIRE(api.Call("PUT", "/collections/c/index", R"({"field_name":"n","field_schema":{"type":"integer"}})").status == 200);
+  const std::string info_before = api.Call("GET", "/collections/c").body;
+  CHECK(info_before.find(R"("payload_schema":{"city":{"data_type":"keyword","points":2},"n":{"data_type":"integer","points":2}})") !=
+        std::string::npos);
+  const std::string points_before = api.Call("POST", "/collections/c/points", R"({"ids":[1,2]})").body;
+
+  std::string deep = R"({"key":"city","match":{"value":"Berlin"}})";
+  for (int i = 0; i < 40; ++i) deep = R"({"must":[)" + deep + "]}";
+  const std::string too_deep = R"({"filter":)" + deep + "}";
+
+  struct Case {
+    const char* name;
+    const char* method;
+    std::string path;
+    std::string body;
+    int status;
+  };
+  const Case cases[] = {
+      {"unknown condition", "POST", "/collections/c/points/count", R"({"filter":{"must":[{"foo":1}]}})", 400},
+      {"unknown filter key", "POST", "/collections/c/points/count", R"({"filter":{"wrong":"query"}})", 400},
+      {"filter not an object", "POST", "/collections/c/points/scroll", R"({"filter":[1]})", 400},
+      {"unknown key in a field condition", "POST", "/collections/c/points/count", R"({"filter":{"must":[{"key":"n","mtach":{"value":1}}]}})", 400},
+      {"field condition without a test", "POST", "/collections/c/points/count", R"({"filter":{"must":[{"key":"n"}]}})", 400},
+      {"integer on a keyword index", "POST", "/collections/c/points/query", R"({"query":[0,0],"filter":{"must":[{"key":"city","match":{"value":3}}]}})", 400},
+      {"range on a keyword index", "POST", "/collections/c/points/count", R"({"filter":{"must":[{"key":"city","range":{"gt":1}}]}})", 400},
+      {"string on an integer index", "POST", "/collections/c/points/search", R"({"vector":[0,0],"filter":{"must":[{"key":"n","match":{"value":"1"}}]}})", 400},
+      {"datetime range on an integer index", "POST", "/collections/c/points/count", R"({"filter":{"must":[{"key":"n","range":{"gt":"2024-01-01"}}]}})", 400},
+      {"float match", "POST", "/collections/c/points/count", R"({"filter":{"must":[{"key":"x","match":{"value":1.5}}]}})", 400},
+      {"mixed any", "POST", "/collections/c/points/count", R"({"filter":{"must":[{"key":"x","match":{"any":["a",1]}}]}})", 400},
+      {"range bound not a number", "POST", "/collections/c/points/count", R"({"filter":{"must":[{"key":"x","range":{"gt":true}}]}})", 400},
+      {"range with an unknown bound", "POST", "/collections/c/points/count", R"({"filter":{"must":[{"key":"x","range":{"between":[1,2]}}]}})", 400},
+      {"range mixing numbers and datetimes", "POST", "/collections/c/points/count", R"({"filter":{"must":[{"key":"t","range":{"gt":1,"lt":"2024-01-01"}}]}})", 400},
+      {"invalid datetime", "POST", "/collections/c/points/count", R"({"filter":{"must":[{"key":"t","range":{"gte":"2024-02-30T00:00:00Z"}}]}})", 400},
+      {"negative values_count", "POST", "/collections/c/points/count", R"({"filter":{"must":[{"key":"x","values_count":{"gt":-1}}]}})", 400},
+      {"bad key path", "POST", "/collections/c/points/count", R"({"filter":{"must":[{"key":"a..b","match":{"value":1}}]}})", 400},
+      {"nested without filter", "POST", "/collections/c/points/count", R"({"filter":{"must":[{"nested":{"key":"items"}}]}})", 400},
+      {"min_should without min_count", "POST", "/collections/c/points/count", R"({"filter":{"min_should":{"conditions":[]}}})", 400},
+      {"geo condition", "POST", "/collections/c/points/count", R"({"filter":{"must":[{"key":"g","geo_radius":{"center":{"lon":0,"lat":0},"radius":1}}]}})", 400},
+      {"filter nested too deep", "POST", "/collections/c/points/count", too_deep, 400},
+      {"bad has_id", "POST", "/collections/c/points/count", R"({"filter":{"must":[{"has_id":["x"]}]}})", 400},
+      {"delete with a bad filter", "POST", "/collections/c/points/delete?wait=true", R"({"filter":{"must":[{"key":"city","match":{"value":1}}]}})", 400},
+      {"delete with points and filter", "POST", "/collections/c/points/delete", R"({"points":[1],"filter":{}})", 400},
+      {"set payload without payload", "POST", "/collections/c/points/payload", R"({"points":[1]})", 400},
+      {"set payload not an object", "POST", "/collections/c/points/payload", R"({"payload":[1],"points":[1]})", 400},
+      {"set payload on a missing point", "POST", "/collections/c/points/payload?wait=true", R"({"payload":{"a":1},"points":[1,99]})", 404},
+      {"set payload with a bad filter", "POST", "/collections/c/points/payload", R"({"payload":{"a":1},"filter":{"must":[{"key":"n","match":{"value":"x"}}]}})", 400},
+      {"set payload without selector", "POST", "/collections/c/points/payload", R"({"payload":{"a":1}})", 400},
+      {"set payload with a bad key", "POST", "/collections/c/points/payload", R"({"payload":{"a":1},"points":[1],"key":"a."})", 400},
+      {"overwrite with key", "PUT", "/collections/c/points/payload", R"({"payload":{"a":1},"points":[1],"key":"a"})", 400},
+      {"delete keys not a list", "POST", "/collections/c/points/payload/delete", R"({"keys":"city","points":[1]})", 400},
+      {"clear without selector", "POST", "/collections/c/points/payload/clear", R"({})", 400},
+      {"payload op on unknown collection", "POST", "/collections/nope/points/payload", R"({"payload":{"a":1},"points":[1]})", 404},
+      {"index without field_name", "PUT", "/collections/c/index", R"({"field_schema":"keyword"})", 400},
+      {"index with empty field_name", "PUT", "/collections/c/index", R"({"field_name":"","field_schema":"keyword"})", 400},
+      {"index on a bad path", "PUT", "/collections/c/index", R"({"field_name":"a..b","field_schema":"keyword"})", 400},
+      {"index without schema", "PUT", "/collections/c/index", R"({"field_name":"x"})", 400},
+      {"index of unknown type", "PUT", "/collections/c/index", R"({"field_name":"x","field_schema":"vector"})", 400},
+      {"index of unsupported type", "PUT", "/collections/c/index", R"({"field_name":"x","field_schema":"geo"})", 400},
+      {"index on unknown collection", "PUT", "/collections/nope/index", R"({"field_name":"x","field_schema":"keyword"})", 404},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    HttpResponse r = api.Call(c.method, c.path, c.body);
+    INFO(r.body);
+    CHECK(r.status == c.status);
+    CHECK(IsErrorEnvelope(r));
+  }
+  CHECK(api.Call("GET", "/collections/c").body.find(R"("payload_schema":{"city":{"data_type":"keyword","points":2},"n":{"data_type":"integer","points":2}})") !=
+        std::string::npos);
+  CHECK(api.Call("POST", "/collections/c/points", R"({"ids":[1,2]})").body.substr(0, points_before.find("\"time\"")) ==
+        points_before.substr(0, points_before.find("\"time\"")));
+}
+
+TEST_CASE("Payload operations and filtered reads through the API", "[api][filter]") {
+  Api api;
+  REQUIRE(api.Call("PUT", "/collections/c", R"({"vectors":{"size":2,"distance":"Euclid"}})").status == 200);
+  REQUIRE(api.Call("PUT", "/collections/c/points?wait=true",
+                   R"({"points":[{"id":1,"vector":[1,0],"payload":{"city":"Berlin","meta":{"a":1}}},)"
+                   R"({"id":2,"vector":[2,0],"payload":{"city":"Paris"}},{"id":3,"vector":[3,0],"payload":{"city":"Berlin"}}]})")
+              .status == 200);
+  auto body = [&](const char* method, const char* path, const char* b) { return api.Call(method, path, b).body; };
+  CHECK(body("POST", "/collections/c/points/query", R"({"query":[0,0],"filter":{"must":{"key":"city","match":{"value":"Berlin"}}}})")
+            .find(R"("points":[{"id":1,"version":1,"score":1},{"id":3,"version":1,"score":3}])") != std::string::npos);
+  // set by filter, with a nested key
+  REQUIRE(api.Call("POST", "/collections/c/points/payload?wait=true",
+                   R"({"payload":{"x":1},"key":"meta","filter":{"must":[{"key":"city","match":{"value":"Berlin"}}]}})").status == 200);
+  CHECK(body("GET", "/collections/c/points/1", "").find(R"("payload":{"city":"Berlin","meta":{"a":1,"x":1}})") != std::string::npos);
+  CHECK(body("GET", "/collections/c/points/3", "").find(R"("payload":{"city":"Berlin","meta":{"x":1}})") != std::string::npos);
+  // overwrite, delete keys, clear by ids
+  REQUIRE(api.Call("PUT", "/collections/c/points/payload?wait=true", R"({"payload":{"k":"v"},"points":[2]})").status == 200);
+  CHECK(body("GET", "/collections/c/points/2", "").find(R"("payload":{"k":"v"})") != std::string::npos);
+  REQUIRE(api.Call("POST", "/collections/c/points/payload/delete?wait=true", R"({"keys":["meta.a"],"points":[1]})").status == 200);
+  CHECK(body("GET", "/collections/c/points/1", "").find(R"("payload":{"city":"Berlin","meta":{"x":1}})") != std::string::npos);
+  REQUIRE(api.Call("POST", "/collections/c/points/payload/clear?wait=true", R"({"points":[3]})").status == 200);
+  CHECK(body("GET", "/collections/c/points/3", "").find(R"("payload":{})") != std::string::npos);
+  // the vector is untouched by payload operations
+  CHECK(body("GET", "/collections/c/points/3", "").find(R"("vector":[3,0])") != std::string::npos);
+  // delete by filter; count and scroll by filter
+  REQUIRE(api.Call("POST", "/collections/c/points/delete?wait=true", R"({"filter":{"must":[{"key":"k","match":{"value":"v"}}]}})").status == 200);
+  CHECK(body("POST", "/collections/c/points/count", "").find(R"("count":2)") != std::string::npos);
+  CHECK(body("POST", "/collections/c/points/count", R"({"filter":{"must":[{"is_empty":{"key":"city"}}]}})").find(R"("count":1)") !=
+        std::string::npos);
+  CHECK(body("POST", "/collections/c/points/scroll", R"({"filter":{"must_not":[{"has_id":[1]}]},"with_payload":false})")
+            .find(R"("points":[{"id":3}],"next_page_offset":null)") != std::string::npos);
+  // a query without `query` returns matching points in id order
+  CHECK(body("POST", "/collections/c/points/query", R"({"filter":{"should":[{"has_id":[3]}]}})").find(R"("points":[{"id":3,)") !=
+        std::string::npos);
+  // an index on a nested key (only point 1 still has it); dropped by a percent-encoded path
+  REQUIRE(api.Call("PUT", "/collections/c/index", R"({"field_name":"meta.x","field_schema":"integer"})").status == 200);
+  CHECK(body("GET", "/collections/c", "").find(R"("meta.x":{"data_type":"integer","points":1})") != std::string::npos);
+  REQUIRE(api.Call("DELETE", "/collections/c/index/meta%2Ex", "").status == 200);
+  CHECK(body("GET", "/collections/c", "").find(R"("payload_schema":{})") != std::string::npos);
+}
+
+}  // namespace sextant::api
