@@ -23,7 +23,10 @@ inline void AppendFloats(std::string* out, const float* v, size_t dim) {
 // {"batch":{"ids":[first..],"vectors":[...]}} for rows [begin, end).
 inline std::string BatchBody(const float* data, size_t dim, size_t begin, size_t end) {
   std::string body = "{\"batch\":{\"ids\":[";
-  for (size_t i = begin; i < end; ++i) body += (i > begin ? "," : "") + std::to_string(i);
+  for (size_t i = begin; i < end; ++i) {
+    if (i > begin) body.push_back(',');
+    body.append(std::to_string(i));  // not `"," + s`: GCC 12's spurious -Wrestrict
+  }
   body += "],\"vectors\":[";
   for (size_t i = begin; i < end; ++i) {
     if (i > begin) body.push_back(',');
