@@ -11,6 +11,8 @@
 // hits all alike.
 //
 //   filtered_search [queries=1000]     (env SEXTANT_BENCH_LOG=info for logs)
+// BENCH_DIR=path keeps the built collection there and reuses it next time
+// (for profiling the queries without rebuilding).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -21,6 +23,8 @@
 #include <filesystem>
 #include <random>
 #include <string>
+
+#include <unistd.h>
 
 #include "core/collection.h"
 #include "support/datasets.h"
@@ -49,23 +53,27 @@ int main(int argc, char** argv) {
   testing::Matrix queries = testing::ReadFvecs(dir + "/query.fvecs");
   queries.rows = std::min(queries.rows, nq);
 
-  const std::string path = std::filesystem::temp_directory_path() / ("sextant-filtered-bench-" + std::to_string(getpid()));
-  std::filesystem::remove_all(path);
+  const char* keep = std::getenv("BENCH_DIR");
+  const std::string path = keep != nullptr ? std::string(keep)
+                                           : std::string(std::filesystem::temp_directory_path() /
+                                                         ("sextant-filtered-bench-" + std::to_string(getpid())));
+  const bool reuse = keep != nullptr && std::filesystem::exists(path);
+  if (keep == nullptr) std::filesystem::remove_all(path);
   CollectionConfig config;  // the server's defaults
   config.dim = base.dim;
   config.metric = Metric::kCosine;
   Collection::Env env;
   env.build_threads = 2;
-  auto created = Collection::Create(path, "glove", config, env);
+  auto created = reuse ? Collection::Open(path, env) : Collection::Create(path, "glove", config, env);
   if (!created.ok()) {
     std::fprintf(stderr, "create: %s\n", created.status().ToString().c_str());
     return 1;
   }
   auto c = *created;
-  if (!c->CreateFieldIndex("r", PayloadSchema::kInteger).ok()) return 1;
+  if (!reuse && !c->CreateFieldIndex("r", PayloadSchema::kInteger).ok()) return 1;
   std::mt19937 rng(42);
   const auto t0 = Clock::now();
-  for (size_t b = 0; b < base.rows; b += 1000) {
+  for (size_t b = 0; !reuse && b < base.rows; b += 1000) {
     std::vector<PointInput> batch;
     for (size_t i = b; i < std::min(base.rows, b + 1000); ++i) {
       batch.push_back(PointInput{PointId::Num(i), std::vector<float>(base.row(i), base.row(i) + base.dim),
@@ -119,8 +127,8 @@ int main(int argc, char** argv) {
   run(plain_exact, &truth);
   std::printf("unfiltered: recall@10 %.4f at %.0f QPS (ef %zu)\n\n", recall(results, truth), unfiltered_qps, config.hnsw.ef);
 
-  std::printf("| matching | plan chosen | planner recall | planner QPS | walk (widened ef) recall | QPS | walk (plain ef) recall | QPS | exact QPS |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("| matching | resolve µs | plan chosen | planner recall | planner QPS | walk (widened ef) recall | QPS | walk (plain ef) recall | QPS | exact QPS |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
   for (int64_t t : {1, 10, 100, 500, 1000}) {
     QueryOptions o;
     o.filter = t < 1000 ? Below(t) : nullptr;
@@ -130,6 +138,9 @@ int main(int argc, char** argv) {
       o.filter = f;
     }
     auto count = c->Count(*o.filter);
+    const auto resolve_start = Clock::now();
+    for (int i = 0; i < 100; ++i) (void)c->ResolveFilter(*o.filter);
+    const double resolve_us = Seconds(resolve_start, Clock::now()) * 1e6 / 100;
     QueryOptions exact = o;
     exact.exact = true;
     const double exact_qps = run(exact, &truth);
@@ -151,8 +162,8 @@ int main(int argc, char** argv) {
     walk_plain.hnsw_ef = config.hnsw.ef;
     const double walk_plain_qps = run(walk_plain, &results);
     const double walk_plain_recall = recall(results, truth);
-    std::printf("| %.1f%% (%zu) | %s | %.4f | %.0f | %.4f (ef %zu) | %.0f | %.4f (ef %zu) | %.0f | %.0f |\n",
-                100.0 * selectivity, *count, plan.kind == SegmentPlan::Kind::kAmong ? "exact among matches" : "walk",
+    std::printf("| %.1f%% (%zu) | %.0f | %s | %.4f | %.0f | %.4f (ef %zu) | %.0f | %.4f (ef %zu) | %.0f | %.0f |\n",
+                100.0 * selectivity, *count, resolve_us, plan.kind == SegmentPlan::Kind::kAmong ? "exact among matches" : "walk",
                 planner_recall, planner_qps, walk_recall,
                 PlanSegmentSearch(PlanInput{.segment_points = info.indexed_vectors_count, .selectivity = selectivity,
                                             .full_scan_points = 0, .ef = config.hnsw.ef, .k = 10}).ef,
@@ -160,6 +171,6 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
   c.reset();
-  std::filesystem::remove_all(path);
+  if (keep == nullptr) std::filesystem::remove_all(path);
   return 0;
 }
