@@ -159,31 +159,35 @@ Result<std::vector<Record>> Collection::Retrieve(std::span<const PointId> ids, b
 Status Collection::SearchFiltered(const std::vector<std::shared_ptr<Segment>>& segments, VectorView query,
                                   const QueryOptions& options, const Bitmap& matching,
                                   const SearchParams& base, std::vector<Hit>* hits) const {
-  size_t live_points = 0;
-  {
-    std::shared_lock<std::shared_mutex> lock(payload_mu_);
-    live_points = live_.cardinality();
-  }
-  const double selectivity =
-      std::min(1.0, static_cast<double>(matching.cardinality()) / static_cast<double>(std::max<size_t>(live_points, 1)));
-  const size_t full_scan_points =
-      config_.hnsw.full_scan_threshold * 1024 / (config_.dim * sizeof(float));
-  std::vector<Offset> candidates;  // the matching offsets, listed once if a plan needs them
+  const size_t full_scan_points = config_.hnsw.full_scan_threshold * 1024 / (config_.dim * sizeof(float));
   for (const auto& s : segments) {
     const Index& index = s->index();
-    SegmentPlan plan = PlanSegmentSearch(PlanInput{.segment_exact = index.is_exact(),
-                                                   .segment_points = index.size(),
-                                                   .selectivity = selectivity,
-                                                   .full_scan_points = full_scan_points,
-                                                   .ef = base.ef,
-                                                   .k = base.k});
-    if (options.exact && plan.kind == SegmentPlan::Kind::kWalk) plan.kind = SegmentPlan::Kind::kAmong;
-    if (options.force_plan && !index.is_exact()) {
+    std::vector<Hit> part;
+    if (index.is_exact()) {  // flat (growing or waiting for its index): test every row
+      SearchParams params = base;
+      params.exact = true;
+      ASSIGN_OR_RETURN(part, index.Search(query, params));
+      hits->insert(hits->end(), part.begin(), part.end());
+      continue;
+    }
+    // An indexed segment no longer changes: the matches it holds are counted
+    // exactly, and its own share of them decides the plan.
+    const Bitmap mine = matching & s->offsets();
+    const uint64_t count = mine.cardinality();
+    if (count == 0) continue;
+    SegmentPlan plan = PlanSegmentSearch(PlanInput{
+        .segment_exact = false,
+        .segment_points = index.size(),
+        .selectivity = static_cast<double>(count) / static_cast<double>(std::max<size_t>(index.size(), 1)),
+        .full_scan_points = full_scan_points,
+        .ef = base.ef,
+        .k = base.k});
+    if (options.exact) plan.kind = SegmentPlan::Kind::kAmong;
+    if (options.force_plan) {
       plan.kind = *options.force_plan;
       if (options.hnsw_ef != 0) plan.ef = options.hnsw_ef;
       if (plan.ef == 0) plan.ef = base.ef;
     }
-    std::vector<Hit> part;
     switch (plan.kind) {
       case SegmentPlan::Kind::kScan: {
         SearchParams params = base;
@@ -191,13 +195,12 @@ Status Collection::SearchFiltered(const std::vector<std::shared_ptr<Segment>>& s
         ASSIGN_OR_RETURN(part, index.Search(query, params));
         break;
       }
-      case SegmentPlan::Kind::kAmong:
-        if (candidates.empty()) {
-          candidates.resize(matching.cardinality());
-          matching.toUint32Array(candidates.data());
-        }
+      case SegmentPlan::Kind::kAmong: {
+        std::vector<Offset> candidates(count);
+        mine.toUint32Array(candidates.data());
         part = index.SearchAmong(query, candidates, base.k, base.filter);
         break;
+      }
       case SegmentPlan::Kind::kWalk: {
         SearchParams params = base;
         params.ef = plan.ef;

@@ -27,7 +27,7 @@ struct SegmentPlan {
 struct PlanInput {
   bool segment_exact = false;     // flat segment (growing or waiting for its index)
   size_t segment_points = 0;      // vectors in the segment (live or not)
-  double selectivity = 1.0;       // matching / live points of the collection
+  double selectivity = 1.0;       // matching points in the segment / segment_points
   size_t full_scan_points = 0;    // at most this many expected matches: kAmong
   size_t ef = 0;                  // the search's beam width
   size_t k = 0;

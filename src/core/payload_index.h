@@ -11,8 +11,6 @@
 // Thread safety: none; the collection guards each index with its payload lock.
 #pragma once
 
-#include <roaring/roaring.hh>
-
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -23,11 +21,10 @@
 #include "common/json_value.h"
 #include "common/status.h"
 #include "common/types.h"
+#include "core/bitmap.h"
 #include "core/filter.h"
 
 namespace sextant {
-
-using Bitmap = Roaring;  // offsets
 
 // Qdrant's field_schema types (the ones we index).
 enum class PayloadSchema { kKeyword, kInteger, kFloat, kBool, kDatetime, kUuid };

@@ -13,10 +13,12 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
 #include "common/types.h"
+#include "core/bitmap.h"
 #include "index/index.h"
 
 namespace sextant {
@@ -46,6 +48,16 @@ class Segment {
   Index& index() { return *index_; }
   const Index& index() const { return *index_; }
 
+  // The offsets this segment's index holds, built on first use. REQUIRES: the
+  // index no longer changes (an indexed segment; extension makes a new one).
+  const Bitmap& offsets() const {
+    std::call_once(offsets_once_, [this] {
+      index_->ForEachOffset([this](Offset o) { offsets_.add(o); });
+      offsets_.runOptimize();
+    });
+    return offsets_;
+  }
+
   // The segment file holding this segment, if it was saved.
   const std::optional<SegmentFileRecord>& file() const { return file_; }
 
@@ -67,6 +79,8 @@ class Segment {
   std::atomic<State> state_;
   const std::unique_ptr<Index> index_;
   const std::optional<SegmentFileRecord> file_;
+  mutable std::once_flag offsets_once_;
+  mutable Bitmap offsets_;
   std::atomic<SeqNo> first_seq_{kNoSeq};
   std::atomic<SeqNo> last_seq_{kNoSeq};
 };
