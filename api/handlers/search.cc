@@ -139,11 +139,19 @@ Result<std::vector<ScoredPoint>> Run(const Collection& c, ParsedSearch& s) {
     ASSIGN_OR_RETURN(auto records, c.Retrieve({&*s.by_id, 1}, false, true));
     if (records.empty()) return Status::NotFound("Not found: No point with id " + s.by_id->ToString() + " found");
     s.options.vector = std::move(*records[0].vector);
-    // The point itself is not its own neighbour: ask for one more, drop it.
-    s.options.limit += 1;
-    ASSIGN_OR_RETURN(auto hits, c.Query(s.options));
+    // The point itself is not its own neighbour: ask for one more from the
+    // start, drop it, then apply offset and limit.
+    QueryOptions o = s.options;
+    if (!o.mmr) {
+      o.limit = s.options.offset + s.options.limit + 1;
+      o.offset = 0;
+    } else {
+      o.limit += 1;
+    }
+    ASSIGN_OR_RETURN(auto hits, c.Query(o));
     std::erase_if(hits, [&](const ScoredPoint& p) { return p.id == *s.by_id; });
-    if (hits.size() > s.options.limit - 1) hits.resize(s.options.limit - 1);
+    if (!o.mmr) hits.erase(hits.begin(), hits.begin() + static_cast<ptrdiff_t>(std::min(s.options.offset, hits.size())));
+    if (hits.size() > s.options.limit) hits.resize(s.options.limit);
     return hits;
   }
   return c.Query(s.options);

@@ -142,10 +142,19 @@ Result<FieldCondition::Test> ReadValuesCount(JsonElement r) {
   return FieldCondition::Test(c);
 }
 
-Result<std::shared_ptr<const Filter>> ReadFilterAt(JsonElement e, size_t depth);
+// Parsing state shared by one filter's levels.
+struct Budget {
+  size_t conditions = 0;
+};
 
-Result<Condition> ReadCondition(JsonElement e, size_t depth) {
+Result<std::shared_ptr<const Filter>> ReadFilterAt(JsonElement e, size_t depth, Budget* budget);
+
+Result<Condition> ReadCondition(JsonElement e, size_t depth, Budget* budget) {
   if (!e.is_object()) return Bad("a condition must be an object");
+  if (++budget->conditions > kMaxFilterConditions) {
+    return Status::InvalidArgument("Bad request: a filter may hold at most " + std::to_string(kMaxFilterConditions) +
+                                   " conditions");
+  }
   auto obj = AsObject(e);
   if (Field(e, "key")) {
     RETURN_IF_ERROR(OnlyKeys(e, {"key", "match", "range", "values_count", "is_empty", "is_null", "geo_bounding_box",
@@ -169,11 +178,16 @@ Result<Condition> ReadCondition(JsonElement e, size_t depth) {
       ASSIGN_OR_RETURN(auto t, ReadMatch(*m));
       add(std::move(t));
     }
-    for (const char* name : {"range", "datetime_range"}) {
-      if (auto r = Field(e, name)) {
-        ASSIGN_OR_RETURN(auto t, ReadRange(*r));
-        add(std::move(t));
+    if (auto r = Field(e, "range")) {
+      ASSIGN_OR_RETURN(auto t, ReadRange(*r));
+      add(std::move(t));
+    }
+    if (auto r = Field(e, "datetime_range")) {
+      ASSIGN_OR_RETURN(auto t, ReadRange(*r));
+      if (!std::holds_alternative<DatetimeRange>(t) && AsObject(*r).size() > 0) {
+        return Bad("datetime_range: bounds must be RFC 3339 datetime strings");
       }
+      add(std::move(t));
     }
     if (auto r = Field(e, "values_count")) {
       ASSIGN_OR_RETURN(auto t, ReadValuesCount(*r));
@@ -219,7 +233,7 @@ Result<Condition> ReadCondition(JsonElement e, size_t depth) {
     auto filter = Field(*nested, "filter");
     if (!key || !filter) return Bad("nested: needs `key` and `filter`");
     ASSIGN_OR_RETURN(FieldPath path, ReadKey(*key, "nested"));
-    ASSIGN_OR_RETURN(auto sub, ReadFilterAt(*filter, depth + 1));
+    ASSIGN_OR_RETURN(auto sub, ReadFilterAt(*filter, depth + 1, budget));
     return Condition{Nested{std::move(path), sub ? sub : std::make_shared<const Filter>()}};
   }
   if (auto v = Field(e, "has_vector")) {
@@ -232,7 +246,7 @@ Result<Condition> ReadCondition(JsonElement e, size_t depth) {
   }
   for (const char* name : {"must", "should", "must_not", "min_should"}) {
     if (Field(e, name) || obj.size() == 0) {
-      ASSIGN_OR_RETURN(auto sub, ReadFilterAt(e, depth + 1));
+      ASSIGN_OR_RETURN(auto sub, ReadFilterAt(e, depth + 1, budget));
       return Condition{sub ? sub : std::make_shared<const Filter>()};
     }
   }
@@ -242,21 +256,21 @@ Result<Condition> ReadCondition(JsonElement e, size_t depth) {
              "`has_vector` or a filter (`must`, `should`, `must_not`, `min_should`)");
 }
 
-Result<std::vector<Condition>> ReadConditions(JsonElement e, size_t depth) {
+Result<std::vector<Condition>> ReadConditions(JsonElement e, size_t depth, Budget* budget) {
   std::vector<Condition> out;
   if (e.is_array()) {
     for (JsonElement c : AsArray(e)) {
-      ASSIGN_OR_RETURN(Condition cond, ReadCondition(c, depth));
+      ASSIGN_OR_RETURN(Condition cond, ReadCondition(c, depth, budget));
       out.push_back(std::move(cond));
     }
   } else {
-    ASSIGN_OR_RETURN(Condition cond, ReadCondition(e, depth));
+    ASSIGN_OR_RETURN(Condition cond, ReadCondition(e, depth, budget));
     out.push_back(std::move(cond));
   }
   return out;
 }
 
-Result<std::shared_ptr<const Filter>> ReadFilterAt(JsonElement e, size_t depth) {
+Result<std::shared_ptr<const Filter>> ReadFilterAt(JsonElement e, size_t depth, Budget* budget) {
   if (depth > kMaxFilterDepth) {
     return Status::InvalidArgument("Bad request: filter nested deeper than " + std::to_string(kMaxFilterDepth) +
                                    " levels");
@@ -264,9 +278,9 @@ Result<std::shared_ptr<const Filter>> ReadFilterAt(JsonElement e, size_t depth) 
   if (!e.is_object()) return Bad("expected an object");
   RETURN_IF_ERROR(OnlyKeys(e, {"must", "should", "must_not", "min_should"}, "filter"));
   auto f = std::make_shared<Filter>();
-  if (auto v = Field(e, "must")) { ASSIGN_OR_RETURN(f->must, ReadConditions(*v, depth)); }
-  if (auto v = Field(e, "should")) { ASSIGN_OR_RETURN(f->should, ReadConditions(*v, depth)); }
-  if (auto v = Field(e, "must_not")) { ASSIGN_OR_RETURN(f->must_not, ReadConditions(*v, depth)); }
+  if (auto v = Field(e, "must")) { ASSIGN_OR_RETURN(f->must, ReadConditions(*v, depth, budget)); }
+  if (auto v = Field(e, "should")) { ASSIGN_OR_RETURN(f->should, ReadConditions(*v, depth, budget)); }
+  if (auto v = Field(e, "must_not")) { ASSIGN_OR_RETURN(f->must_not, ReadConditions(*v, depth, budget)); }
   if (auto v = Field(e, "min_should")) {
     if (!v->is_object()) return Bad("min_should: expected {\"conditions\": [...], \"min_count\": n}");
     RETURN_IF_ERROR(OnlyKeys(*v, {"conditions", "min_count"}, "min_should"));
@@ -274,7 +288,7 @@ Result<std::shared_ptr<const Filter>> ReadFilterAt(JsonElement e, size_t depth) 
     auto min_count = Field(*v, "min_count");
     if (!conditions || !min_count) return Bad("min_should: needs `conditions` and `min_count`");
     MinShould ms;
-    ASSIGN_OR_RETURN(ms.conditions, ReadConditions(*conditions, depth));
+    ASSIGN_OR_RETURN(ms.conditions, ReadConditions(*conditions, depth, budget));
     ASSIGN_OR_RETURN(uint64_t n, ReadUint(*min_count, "min_should.min_count"));
     ms.min_count = static_cast<size_t>(n);
     f->min_should = std::move(ms);
@@ -285,7 +299,10 @@ Result<std::shared_ptr<const Filter>> ReadFilterAt(JsonElement e, size_t depth) 
 
 }  // namespace
 
-Result<std::shared_ptr<const Filter>> ReadFilter(JsonElement e) { return ReadFilterAt(e, 0); }
+Result<std::shared_ptr<const Filter>> ReadFilter(JsonElement e) {
+  Budget budget;
+  return ReadFilterAt(e, 0, &budget);
+}
 
 Result<std::shared_ptr<const Filter>> ReadFilterField(JsonElement body) {
   auto filter = Field(body, "filter");

@@ -42,8 +42,8 @@ JsonValue FromDom(simdjson::dom::element e) {
       return JsonValue::Bool(e.get_bool().value());
     case simdjson::dom::element_type::INT64:
       return JsonValue::Int(e.get_int64().value());
-    case simdjson::dom::element_type::UINT64:  // above int64: Qdrant's i64 has no room
-      return JsonValue::Double(static_cast<double>(e.get_uint64().value()));
+    case simdjson::dom::element_type::UINT64:  // above int64 (Qdrant's i64 has no room: never matched)
+      return JsonValue::Uint(e.get_uint64().value());
     case simdjson::dom::element_type::DOUBLE:
       return JsonValue::Double(e.get_double().value());
     case simdjson::dom::element_type::STRING:
@@ -97,6 +97,11 @@ void Append(std::string* out, const JsonValue& v) {
     case JsonValue::Type::kBool: out->append(v.as_bool() ? "true" : "false"); return;
     case JsonValue::Type::kInt: {
       auto r = std::to_chars(buf, buf + sizeof(buf), v.as_int());
+      out->append(buf, r.ptr);
+      return;
+    }
+    case JsonValue::Type::kUint: {
+      auto r = std::to_chars(buf, buf + sizeof(buf), v.as_uint());
       out->append(buf, r.ptr);
       return;
     }

@@ -25,12 +25,14 @@ class JsonValue {
   using Array = std::vector<JsonValue>;
   using Member = std::pair<std::string, JsonValue>;
   using Object = std::vector<Member>;
-  enum class Type { kNull, kBool, kInt, kDouble, kString, kArray, kObject };
+  // kUint: an integer above INT64_MAX (kept exact; never equal to a match value).
+  enum class Type { kNull, kBool, kInt, kDouble, kString, kArray, kObject, kUint };
 
   JsonValue() = default;  // null
   static JsonValue Bool(bool b) { return JsonValue(b); }
   static JsonValue Int(int64_t i) { return JsonValue(i); }
   static JsonValue Double(double d) { return JsonValue(d); }
+  static JsonValue Uint(uint64_t u) { return JsonValue(u); }
   static JsonValue String(std::string s) { return JsonValue(std::move(s)); }
   static JsonValue MakeArray(Array a = {}) { return JsonValue(std::move(a)); }
   static JsonValue MakeObject(Object o = {}) { return JsonValue(std::move(o)); }
@@ -40,7 +42,8 @@ class JsonValue {
   bool is_bool() const { return type() == Type::kBool; }
   bool is_int() const { return type() == Type::kInt; }
   bool is_double() const { return type() == Type::kDouble; }
-  bool is_number() const { return is_int() || is_double(); }
+  bool is_uint() const { return type() == Type::kUint; }
+  bool is_number() const { return is_int() || is_double() || is_uint(); }
   bool is_string() const { return type() == Type::kString; }
   bool is_array() const { return type() == Type::kArray; }
   bool is_object() const { return type() == Type::kObject; }
@@ -48,8 +51,13 @@ class JsonValue {
   bool as_bool() const { return std::get<bool>(v_); }
   int64_t as_int() const { return std::get<int64_t>(v_); }
   double as_double() const { return std::get<double>(v_); }
-  // Either kind of number as a double (what ranges compare).
-  double as_number() const { return is_int() ? static_cast<double>(as_int()) : as_double(); }
+  uint64_t as_uint() const { return std::get<uint64_t>(v_); }
+  // Any kind of number as a double (what ranges compare).
+  double as_number() const {
+    if (is_int()) return static_cast<double>(as_int());
+    if (is_uint()) return static_cast<double>(as_uint());
+    return as_double();
+  }
   const std::string& as_string() const { return std::get<std::string>(v_); }
   const Array& as_array() const { return std::get<Array>(v_); }
   Array& as_array() { return std::get<Array>(v_); }
@@ -74,10 +82,11 @@ class JsonValue {
   explicit JsonValue(std::string s) : v_(std::move(s)) {}
   explicit JsonValue(Array a) : v_(std::move(a)) {}
   explicit JsonValue(Object o) : v_(std::move(o)) {}
-  std::variant<std::monostate, bool, int64_t, double, std::string, Array, Object> v_;
+  explicit JsonValue(uint64_t u) : v_(u) {}
+  std::variant<std::monostate, bool, int64_t, double, std::string, Array, Object, uint64_t> v_;
 };
 
-// Parses JSON text. Integers beyond int64 become doubles. InvalidArgument on
+// Parses JSON text. Integers beyond int64 are kept as kUint. InvalidArgument on
 // malformed text.
 Result<JsonValue> ParseJson(std::string_view text);
 // Minified JSON text; doubles in the shortest form that reads back exactly.

@@ -109,8 +109,8 @@ CollectionInfo Collection::Info() const {
   std::shared_lock<std::shared_mutex> schema(schema_mu_);
   std::shared_lock<std::shared_mutex> payload(payload_mu_);
   for (const auto& [field, entry] : field_indexes_) {
-    info.payload_schema.push_back({field, PayloadSchemaName(entry.index->schema()),
-                                   entry.ready ? entry.index->Points(live_) : 0});
+    if (!entry.index) continue;  // the first index on the field is still being built
+    info.payload_schema.push_back({field, PayloadSchemaName(entry.index->schema()), entry.index->Points(live_)});
   }
   return info;
 }

@@ -21,6 +21,7 @@
 #include <shared_mutex>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
@@ -83,11 +84,9 @@ class Collection : public std::enable_shared_from_this<Collection> {
   Status CreateFieldIndex(const std::string& field, PayloadSchema schema);
   // Not an error if there is no such index.
   Status DropFieldIndex(const std::string& field);
-  // InvalidArgument if a condition's value type does not fit the payload index
-  // on its field.
-  Status CheckFilter(const Filter& filter) const;
   // The live offsets whose points match the filter: indexed conditions from
-  // their bitmaps, others by reading the stored payloads.
+  // their bitmaps, others by reading the stored payloads. InvalidArgument if a
+  // condition's value type does not fit the payload index on its field.
   Result<Bitmap> ResolveFilter(const Filter& filter) const;
 
   Result<std::vector<ScoredPoint>> Query(const QueryOptions& options) const;
@@ -124,8 +123,8 @@ class Collection : public std::enable_shared_from_this<Collection> {
 
  private:
   struct FieldIndexEntry {
-    std::unique_ptr<FieldIndex> index;
-    bool ready = false;  // built from every stored point; serves filters
+    std::unique_ptr<FieldIndex> index;     // complete; serves filters (null while the first is built)
+    std::unique_ptr<FieldIndex> building;  // being filled by CreateFieldIndex; takes writes too
   };
   struct OffsetInfo {
     PointId id;
@@ -167,16 +166,29 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // The latest version of a point, appended writes included.
   // REQUIRES: write_mu_ held.
   Result<std::optional<LatestPoint>> GetLatest(const PointId& id);
-  // The ids of the live points matching the filter now.
+  // As ResolveFilter; with `for_write`, offsets the payload scan matched stay in
+  // even if a concurrent update replaced them since (the write re-checks each
+  // point's latest version, so a candidate too many is harmless, one too few
+  // is a lost match).
+  // `scan_ids` (with for_write) receives the id of every offset the payload
+  // scan read: some may belong to writes not yet applied, whose offset_info_
+  // is not set yet.
+  Result<Bitmap> ResolveFilterImpl(const Filter& filter, bool for_write,
+                                   std::unordered_map<Offset, PointId>* scan_ids = nullptr) const;
+  // Candidate ids for a write selecting by filter (by their matching
+  // versions' offsets, not the id map, which may have moved on).
   Result<std::vector<PointId>> MatchingIds(const Filter& filter) const;
-  // Payload indexes and the live set, for each applied upsert and delete.
+  // Adds applied upserts to the live set and the payload indexes; removes
+  // replaced or deleted versions from the live set.
   // REQUIRES: apply_mu_ held (or opening).
-  void IndexPayloads(std::span<const PointInput> points, std::span<const Offset> offsets,
-                     std::span<const Offset> replaced);
+  void IndexPayloads(std::span<const PointInput> points, std::span<const Offset> offsets);
+  void RetireOffsets(std::span<const Offset> offsets);
   // Opening: the index definitions from the store and their contents from
   // every stored payload.
   Status LoadFieldIndexes();
-  Status PersistFieldIndexes() const;  // REQUIRES: index_admin_mu_ held
+  // Stores these index definitions (synced). REQUIRES: index_admin_mu_ held.
+  Status PersistFieldIndexes(const std::map<std::string, PayloadSchema>& defs) const;
+  std::map<std::string, PayloadSchema> FieldIndexDefinitions() const;
   Status FillFieldIndex(FieldIndex* index) const;
   Status ApplyWrite(const PendingWrite& write);
   Status ApplyUpserts(std::span<const PointInput> points, std::span<const Offset> offsets, SeqNo seq);

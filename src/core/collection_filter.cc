@@ -2,6 +2,7 @@
 // points by filter (delete by filter, payload operations).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <unordered_map>
 #include <unordered_set>
@@ -17,6 +18,8 @@ namespace {
 
 constexpr const char* kFieldIndexesKey = "payload_indexes";
 constexpr size_t kFillBatch = 4096;
+// Points per write of a delete or payload operation selecting by filter.
+constexpr size_t kFilterWriteChunk = 1024;
 
 Result<JsonValue> ParsePayload(std::string_view payload) {
   if (payload.empty()) return JsonValue::MakeObject();
@@ -57,8 +60,13 @@ Result<std::map<std::string, PayloadSchema>> DecodeDefinitions(std::string_view 
 
 // --- keeping indexes and the live set current -------------------------------
 
-void Collection::IndexPayloads(std::span<const PointInput> points, std::span<const Offset> offsets,
-                               std::span<const Offset> replaced) {
+void Collection::RetireOffsets(std::span<const Offset> offsets) {
+  if (offsets.empty()) return;
+  std::unique_lock<std::shared_mutex> lock(payload_mu_);
+  for (Offset o : offsets) live_.remove(o);
+}
+
+void Collection::IndexPayloads(std::span<const PointInput> points, std::span<const Offset> offsets) {
   bool any_index = false;
   {
     std::shared_lock<std::shared_mutex> lock(payload_mu_);
@@ -75,11 +83,13 @@ void Collection::IndexPayloads(std::span<const PointInput> points, std::span<con
     }
   }
   std::unique_lock<std::shared_mutex> lock(payload_mu_);
-  for (Offset o : replaced) live_.remove(o);
   for (size_t i = 0; i < offsets.size(); ++i) live_.add(offsets[i]);
   if (parsed.empty()) return;
   for (auto& [field, entry] : field_indexes_) {
-    for (size_t i = 0; i < offsets.size(); ++i) entry.index->Add(offsets[i], parsed[i]);
+    for (FieldIndex* index : {entry.index.get(), entry.building.get()}) {
+      if (index == nullptr) continue;
+      for (size_t i = 0; i < offsets.size(); ++i) index->Add(offsets[i], parsed[i]);
+    }
   }
 }
 
@@ -125,21 +135,21 @@ Status Collection::LoadFieldIndexes() {
     for (FieldIndex* index : indexes) index->Add(offset, parsed);
     return Status::OK();
   }));
-  std::unique_lock<std::shared_mutex> schema(schema_mu_, std::defer_lock);
-  payload.unlock();
-  schema.lock();
-  for (auto& [field, entry] : field_indexes_) entry.ready = true;
   spdlog::info("collection {}: {} payload indexes rebuilt in {:.2f}s", name_, defs.size(),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return Status::OK();
 }
 
-Status Collection::PersistFieldIndexes() const {
+std::map<std::string, PayloadSchema> Collection::FieldIndexDefinitions() const {
   std::map<std::string, PayloadSchema> defs;
-  {
-    std::shared_lock<std::shared_mutex> schema(schema_mu_);
-    for (const auto& [field, entry] : field_indexes_) defs[field] = entry.index->schema();
+  std::shared_lock<std::shared_mutex> schema(schema_mu_);
+  for (const auto& [field, entry] : field_indexes_) {
+    if (entry.index) defs[field] = entry.index->schema();
   }
+  return defs;
+}
+
+Status Collection::PersistFieldIndexes(const std::map<std::string, PayloadSchema>& defs) const {
   return store_->PutMeta(kFieldIndexesKey, EncodeDefinitions(defs));
 }
 
@@ -150,117 +160,111 @@ Status Collection::CreateFieldIndex(const std::string& field, PayloadSchema sche
   }
   std::lock_guard<std::mutex> admin(index_admin_mu_);
   if (dropped_) return Status::NotFound("Collection `" + name_ + "` doesn't exist!");
-  FieldIndexEntry previous;
-  FieldIndex* index = nullptr;
+  FieldIndex* building = nullptr;
   {
     std::unique_lock<std::shared_mutex> schema_lock(schema_mu_);
     std::unique_lock<std::shared_mutex> payload_lock(payload_mu_);
-    auto it = field_indexes_.find(field);
-    if (it != field_indexes_.end() && it->second.index->schema() == schema) return Status::OK();
-    if (it != field_indexes_.end()) previous = std::move(it->second);
-    // From here on every applied write also goes into the new index; until it
-    // is ready, filters on the field read payloads.
     auto& entry = field_indexes_[field];
-    entry.index = std::make_unique<FieldIndex>(*path, schema);
-    entry.ready = false;
-    index = entry.index.get();
+    if (entry.index && entry.index->schema() == schema) return Status::OK();
+    // From here on every applied write also goes into the new index. An
+    // index of another schema on the field keeps serving (and taking writes)
+    // until the new one is complete and persisted.
+    entry.building = std::make_unique<FieldIndex>(*path, schema);
+    building = entry.building.get();
   }
-  Status s = FillFieldIndex(index);
-  if (s.ok()) s = PersistFieldIndexes();
+  Status s = FillFieldIndex(building);
+  if (s.ok()) {
+    auto defs = FieldIndexDefinitions();
+    defs[field] = schema;
+    s = PersistFieldIndexes(defs);
+  }
   std::unique_lock<std::shared_mutex> schema_lock(schema_mu_);
   std::unique_lock<std::shared_mutex> payload_lock(payload_mu_);
-  if (!s.ok()) {
-    if (previous.index) {
-      field_indexes_[field] = std::move(previous);
-    } else {
-      field_indexes_.erase(field);
-    }
-    return s;
-  }
-  field_indexes_[field].ready = true;
-  return Status::OK();
-}
-
-Status Collection::DropFieldIndex(const std::string& field) {
-  std::lock_guard<std::mutex> admin(index_admin_mu_);
-  FieldIndexEntry removed;
-  {
-    std::unique_lock<std::shared_mutex> schema_lock(schema_mu_);
-    std::unique_lock<std::shared_mutex> payload_lock(payload_mu_);
-    auto it = field_indexes_.find(field);
-    if (it == field_indexes_.end()) return Status::OK();
-    removed = std::move(it->second);
-    field_indexes_.erase(it);
-  }
-  Status s = PersistFieldIndexes();
-  if (!s.ok()) {
-    std::unique_lock<std::shared_mutex> schema_lock(schema_mu_);
-    std::unique_lock<std::shared_mutex> payload_lock(payload_mu_);
-    field_indexes_[field] = std::move(removed);  // the stored list still has it
+  auto& entry = field_indexes_[field];
+  if (s.ok()) {
+    entry.index = std::move(entry.building);
+  } else {
+    entry.building.reset();
+    if (!entry.index) field_indexes_.erase(field);
   }
   return s;
 }
 
-// --- resolving filters ------------------------------------------------------
-
-Status Collection::CheckFilter(const Filter& filter) const {
-  std::shared_lock<std::shared_mutex> schema(schema_mu_);
-  std::function<Status(const Filter&, size_t)> check_filter;
-  std::function<Status(const Condition&, size_t)> check = [&](const Condition& c, size_t depth) -> Status {
-    if (const auto* f = std::get_if<FieldCondition>(&c.c)) {
-      auto it = field_indexes_.find(f->key.text);
-      if (it != field_indexes_.end()) return it->second.index->Check(*f);
-      return Status::OK();
-    }
-    if (const auto* n = std::get_if<Nested>(&c.c)) return check_filter(*n->filter, depth + 1);
-    if (const auto* sub = std::get_if<std::shared_ptr<const Filter>>(&c.c)) return check_filter(**sub, depth + 1);
-    return Status::OK();
-  };
-  check_filter = [&](const Filter& f, size_t depth) -> Status {
-    if (depth > kMaxFilterDepth) {
-      return Status::InvalidArgument("Bad request: filter nested deeper than " + std::to_string(kMaxFilterDepth));
-    }
-    for (const auto* list : {&f.must, &f.should, &f.must_not}) {
-      for (const Condition& c : *list) RETURN_IF_ERROR(check(c, depth));
-    }
-    if (f.min_should) {
-      for (const Condition& c : f.min_should->conditions) RETURN_IF_ERROR(check(c, depth));
-    }
-    return Status::OK();
-  };
-  return check_filter(filter, 0);
+Status Collection::DropFieldIndex(const std::string& field) {
+  std::lock_guard<std::mutex> admin(index_admin_mu_);
+  auto defs = FieldIndexDefinitions();
+  if (defs.erase(field) == 0) return Status::OK();
+  RETURN_IF_ERROR(PersistFieldIndexes(defs));  // the index keeps serving until this is stored
+  std::unique_lock<std::shared_mutex> schema_lock(schema_mu_);
+  std::unique_lock<std::shared_mutex> payload_lock(payload_mu_);
+  field_indexes_.erase(field);
+  return Status::OK();
 }
 
-Result<Bitmap> Collection::ResolveFilter(const Filter& filter) const {
-  RETURN_IF_ERROR(CheckFilter(filter));
+// --- resolving filters ------------------------------------------------------
+
+namespace {
+
+// For min_should: offsets of `candidates` that at least `min_count` of
+// `matches` contain, by counting per offset (time and memory proportional to
+// the matches, not to conditions x min_count).
+Bitmap AtLeast(const Bitmap& candidates, const std::vector<Bitmap>& matches, size_t min_count) {
+  if (min_count == 0) return candidates;
+  if (min_count > matches.size()) return Bitmap();
+  std::unordered_map<Offset, uint32_t> counts;
+  Bitmap out;
+  for (const Bitmap& m : matches) {
+    const Bitmap hit = m & candidates;
+    for (Offset o : hit) {
+      if (++counts[o] == min_count) out.add(o);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Bitmap> Collection::ResolveFilter(const Filter& filter) const { return ResolveFilterImpl(filter, false); }
+
+Result<Bitmap> Collection::ResolveFilterImpl(const Filter& filter, bool for_write,
+                                             std::unordered_map<Offset, PointId>* scan_ids) const {
   std::shared_lock<std::shared_mutex> schema(schema_mu_);  // the set of indexes stays put
 
-  auto served_by = [&](const FieldCondition& f) -> const FieldIndex* {
+  // The complete index on a field, if any.
+  auto index_of = [&](const FieldCondition& f) -> const FieldIndex* {
     auto it = field_indexes_.find(f.key.text);
-    if (it == field_indexes_.end() || !it->second.ready) return nullptr;
-    return it->second.index->Serves(f) ? it->second.index.get() : nullptr;
+    return it == field_indexes_.end() ? nullptr : it->second.index.get();
+  };
+  auto served_by = [&](const FieldCondition& f) -> const FieldIndex* {
+    const FieldIndex* index = index_of(f);
+    return index != nullptr && FieldIndex::Serves(f) ? index : nullptr;
   };
 
-  // Conditions no index answers are evaluated on every stored payload, in one pass.
+  // Type checks against the indexes (not inside nested filters: their keys are
+  // relative to the array's elements), and the conditions no index answers,
+  // which are evaluated on every stored payload in one pass.
   std::vector<const Condition*> unserved;
-  std::function<void(const Filter&)> collect = [&](const Filter& f) {
-    auto visit = [&](const Condition& c) {
+  std::function<Status(const Filter&)> collect = [&](const Filter& f) -> Status {
+    auto visit = [&](const Condition& c) -> Status {
       if (const auto* fc = std::get_if<FieldCondition>(&c.c)) {
+        if (const FieldIndex* index = index_of(*fc)) RETURN_IF_ERROR(index->Check(*fc));
         if (served_by(*fc) == nullptr) unserved.push_back(&c);
       } else if (std::holds_alternative<Nested>(c.c)) {
         unserved.push_back(&c);
       } else if (const auto* sub = std::get_if<std::shared_ptr<const Filter>>(&c.c)) {
-        collect(**sub);
+        RETURN_IF_ERROR(collect(**sub));
       }
+      return Status::OK();
     };
     for (const auto* list : {&f.must, &f.should, &f.must_not}) {
-      for (const Condition& c : *list) visit(c);
+      for (const Condition& c : *list) RETURN_IF_ERROR(visit(c));
     }
     if (f.min_should) {
-      for (const Condition& c : f.min_should->conditions) visit(c);
+      for (const Condition& c : f.min_should->conditions) RETURN_IF_ERROR(visit(c));
     }
+    return Status::OK();
   };
-  collect(filter);
+  RETURN_IF_ERROR(collect(filter));
 
   std::unordered_map<const Condition*, Bitmap> scanned;
   std::optional<Bitmap> seen;  // offsets the scan read: its view of the collection
@@ -270,6 +274,7 @@ Result<Bitmap> Collection::ResolveFilter(const Filter& filter) const {
     RETURN_IF_ERROR(store_->ForEachPayload([&](const PointId& id, Offset offset, std::string_view text) -> Status {
       ASSIGN_OR_RETURN(JsonValue payload, ParsePayload(text));
       seen->add(offset);
+      if (scan_ids != nullptr) scan_ids->emplace(offset, id);
       for (size_t i = 0; i < unserved.size(); ++i) {
         if (Matches(*unserved[i], id, payload)) bits[i].add(offset);
       }
@@ -288,8 +293,17 @@ Result<Bitmap> Collection::ResolveFilter(const Filter& filter) const {
   };
 
   std::shared_lock<std::shared_mutex> payload(payload_mu_);
+  // The universe: live points. With a scan, only those it read (a point
+  // written since has a payload the scan did not see); for a write's
+  // candidates, every version the scan read, live or not.
   Bitmap universe = live_;
-  if (seen) universe &= *seen;
+  if (seen) {
+    if (for_write) {
+      universe = *seen;
+    } else {
+      universe &= *seen;
+    }
+  }
   std::function<Bitmap(const Filter&)> combine;
   auto eval = [&](const Condition& c) -> Bitmap {
     if (const auto* fc = std::get_if<FieldCondition>(&c.c)) {
@@ -312,16 +326,10 @@ Result<Bitmap> Collection::ResolveFilter(const Filter& filter) const {
       r &= any;
     }
     if (f.min_should && !r.isEmpty()) {
-      // at_least[j]: offsets matching at least j of the conditions seen so far.
-      const size_t m = f.min_should->min_count;
-      if (m > f.min_should->conditions.size()) return Bitmap();
-      std::vector<Bitmap> at_least(m + 1);
-      at_least[0] = r;
-      for (const Condition& c : f.min_should->conditions) {
-        const Bitmap b = eval(c);
-        for (size_t j = m; j >= 1; --j) at_least[j] |= at_least[j - 1] & b;
-      }
-      r = std::move(at_least[m]);
+      std::vector<Bitmap> matches;
+      matches.reserve(f.min_should->conditions.size());
+      for (const Condition& c : f.min_should->conditions) matches.push_back(eval(c));
+      r = AtLeast(r, matches, f.min_should->min_count);
     }
     for (const Condition& c : f.must_not) {
       if (r.isEmpty()) return r;
@@ -339,13 +347,18 @@ Result<size_t> Collection::Count(const Filter& filter) const {
 }
 
 Result<std::vector<PointId>> Collection::MatchingIds(const Filter& filter) const {
-  ASSIGN_OR_RETURN(Bitmap matching, ResolveFilter(filter));
+  std::unordered_map<Offset, PointId> scan_ids;
+  ASSIGN_OR_RETURN(Bitmap matching, ResolveFilterImpl(filter, true, &scan_ids));
+  std::unordered_set<PointId, PointIdHash> unique;
   std::vector<PointId> ids;
-  ids.reserve(matching.cardinality());
-  std::shared_lock<std::shared_mutex> lock(ids_mu_);
-  for (const auto& [id, offset] : id_to_offset_) {
-    if (matching.contains(offset)) ids.push_back(id);
+  for (Offset o : matching) {
+    // Offsets from a scan may be of writes not applied yet: their id comes
+    // from the scan. Others are live, hence applied, with offset_info_ set.
+    auto it = scan_ids.find(o);
+    const PointId& id = it != scan_ids.end() ? it->second : offset_info_.Get(o).id;
+    if (unique.insert(id).second) ids.push_back(id);
   }
+  std::sort(ids.begin(), ids.end());
   return ids;
 }
 
@@ -353,16 +366,22 @@ Result<std::vector<PointId>> Collection::MatchingIds(const Filter& filter) const
 
 Result<SeqNo> Collection::DeleteByFilter(const Filter& filter) {
   ASSIGN_OR_RETURN(std::vector<PointId> candidates, MatchingIds(filter));
-  PendingWrite write;
-  return Commit(std::move(write), [&](PendingWrite* w) -> Status {
-    for (const PointId& id : candidates) {
-      ASSIGN_OR_RETURN(auto latest, GetLatest(id));
-      if (!latest) continue;
-      ASSIGN_OR_RETURN(JsonValue payload, ParsePayload(latest->payload));
-      if (Matches(filter, id, payload)) w->deletes.push_back(id);
-    }
-    return Status::OK();
-  });
+  SeqNo seq = last_seq_.load();
+  // In chunks: each is one atomic write, and other writers get their turn in between.
+  for (size_t begin = 0; begin < candidates.size(); begin += kFilterWriteChunk) {
+    const std::span<const PointId> chunk(candidates.data() + begin,
+                                         std::min(kFilterWriteChunk, candidates.size() - begin));
+    ASSIGN_OR_RETURN(seq, Commit(PendingWrite{}, [&](PendingWrite* w) -> Status {
+      for (const PointId& id : chunk) {
+        ASSIGN_OR_RETURN(auto latest, GetLatest(id));
+        if (!latest) continue;
+        ASSIGN_OR_RETURN(JsonValue payload, ParsePayload(latest->payload));
+        if (Matches(filter, id, payload)) w->deletes.push_back(id);
+      }
+      return Status::OK();
+    }));
+  }
+  return seq;
 }
 
 Result<SeqNo> Collection::UpdatePayload(const PointSelector& selector, const PayloadOp& op) {
@@ -375,21 +394,28 @@ Result<SeqNo> Collection::UpdatePayload(const PointSelector& selector, const Pay
       if (seen.insert(id).second) targets.push_back(id);
     }
   }
-  PendingWrite write;
-  return Commit(std::move(write), [&](PendingWrite* w) -> Status {
-    for (const PointId& id : targets) {
-      ASSIGN_OR_RETURN(auto latest, GetLatest(id));
-      if (!latest) {
-        if (selector.filter) continue;  // deleted since it matched
-        return Status::NotFound("No point with id " + id.ToString() + " found");
+  // Listed ids: one atomic write (a missing id fails it before anything
+  // changes). By filter: chunks of kFilterWriteChunk points, each atomic.
+  const size_t chunk_size = selector.filter ? kFilterWriteChunk : std::max<size_t>(targets.size(), 1);
+  SeqNo seq = last_seq_.load();
+  for (size_t begin = 0; begin < targets.size(); begin += chunk_size) {
+    const std::span<const PointId> chunk(targets.data() + begin, std::min(chunk_size, targets.size() - begin));
+    ASSIGN_OR_RETURN(seq, Commit(PendingWrite{}, [&](PendingWrite* w) -> Status {
+      for (const PointId& id : chunk) {
+        ASSIGN_OR_RETURN(auto latest, GetLatest(id));
+        if (!latest) {
+          if (selector.filter) continue;  // deleted since it matched
+          return Status::NotFound("No point with id " + id.ToString() + " found");
+        }
+        ASSIGN_OR_RETURN(JsonValue payload, ParsePayload(latest->payload));
+        if (selector.filter && !Matches(*selector.filter, id, payload)) continue;
+        ApplyPayloadOp(op, &payload);
+        w->upserts.push_back(PointInput{id, std::move(latest->vector), ToJson(payload)});
       }
-      ASSIGN_OR_RETURN(JsonValue payload, ParsePayload(latest->payload));
-      if (selector.filter && !Matches(*selector.filter, id, payload)) continue;
-      ApplyPayloadOp(op, &payload);
-      w->upserts.push_back(PointInput{id, std::move(latest->vector), ToJson(payload)});
-    }
-    return Status::OK();
-  });
+      return Status::OK();
+    }));
+  }
+  return seq;
 }
 
 }  // namespace sextant

@@ -221,7 +221,16 @@ Result<ScrollPage> Collection::Scroll(std::optional<PointId> from, size_t limit,
   }
   std::vector<PointId> ids;
   ScrollPage page;
-  {
+  if (matching && matching->cardinality() * 8 < Count()) {
+    // Few matches: their ids, sorted, rather than a walk over the whole id map.
+    for (Offset o : *matching) {
+      const PointId& id = offset_info_.Get(o).id;
+      if (!from || !(id < *from)) ids.push_back(id);
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    if (ids.size() > limit + 1) ids.resize(limit + 1);
+  } else {
     std::shared_lock<std::shared_mutex> lock(ids_mu_);
     auto it = from ? id_to_offset_.lower_bound(*from) : id_to_offset_.begin();
     // Fetch one more than asked: its id is the next page's (inclusive) offset.

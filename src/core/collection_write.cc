@@ -130,6 +130,10 @@ Status Collection::ApplyUpserts(std::span<const PointInput> points, std::span<co
     rows.insert(rows.end(), points[i].vector.begin(), points[i].vector.end());
   }
   RETURN_IF_ERROR(AppendToGrowing(offsets, MatrixView(rows.data(), points.size(), dim), seq, seq));
+  // The new versions join the live set and the payload indexes before the id
+  // map points at them, and the old ones leave it after: a filtered read in
+  // between sees one version or both (it keeps one per id), never neither.
+  IndexPayloads(points, offsets);
   std::vector<Offset> replaced;
   {
     std::unique_lock<std::shared_mutex> ids_lock(ids_mu_);
@@ -142,7 +146,7 @@ Status Collection::ApplyUpserts(std::span<const PointInput> points, std::span<co
       }
     }
   }
-  IndexPayloads(points, offsets, replaced);
+  RetireOffsets(replaced);
   return Status::OK();
 }
 
@@ -181,8 +185,7 @@ void Collection::ApplyDelete(const PointId& id) {
     deleted_.Set(offset);
     id_to_offset_.erase(it);
   }
-  std::unique_lock<std::shared_mutex> lock(payload_mu_);
-  live_.remove(offset);
+  RetireOffsets({&offset, 1});
 }
 
 void Collection::RotateGrowingSegmentIfFull() {

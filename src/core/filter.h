@@ -124,5 +124,8 @@ struct Filter {
 // Deepest nesting of filters a request may send (a filter inside a condition
 // inside a filter is one level more). Deeper input is refused, not recursed.
 inline constexpr size_t kMaxFilterDepth = 32;
+// Most conditions one filter may hold, all levels together (each is a bitmap
+// operation or a payload check per point).
+inline constexpr size_t kMaxFilterConditions = 1000;
 
 }  // namespace sextant

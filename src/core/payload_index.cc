@@ -107,10 +107,6 @@ Status FieldIndex::Check(const FieldCondition& condition) const {
   if (const auto* m = std::get_if<MatchExcept>(&condition.test)) {
     return check_list(m->strings, m->ints, "match.except");
   }
-  if (std::holds_alternative<MatchText>(condition.test)) {
-    if (schema_ != PayloadSchema::kKeyword) return wrong("a text match");
-    return Status::OK();
-  }
   if (std::holds_alternative<NumberRange>(condition.test)) {
     if (schema_ != PayloadSchema::kInteger && schema_ != PayloadSchema::kFloat) return wrong("a numeric range");
     return Status::OK();

@@ -4,34 +4,48 @@ namespace sextant {
 
 namespace {
 
-// The values reached by steps[0, n) from root. With `create`, a missing or
-// non-object value on a key step becomes an empty object (set_payload's `key`
-// creates the path it writes into).
+// The values reached by steps[0, n) from root. With `create` (set_payload's
+// `key`), a missing key is created, and a value of the wrong kind on the way
+// is replaced: by an object where the next step is a key or the payload is
+// merged there, by an array where the next step indexes one. Elements beyond
+// an array's end are not created (no padding: a[1000000] would allocate it).
 std::vector<JsonValue*> Reach(JsonValue* root, const std::vector<PathStep>& steps, size_t n, bool create) {
   std::vector<JsonValue*> current{root};
   std::vector<JsonValue*> next;
   for (size_t i = 0; i < n; ++i) {
     const PathStep& step = steps[i];
+    const bool need_object = i + 1 == n || steps[i + 1].kind == PathStep::Kind::kKey;
+    auto shape = [&](JsonValue* v) {
+      if (!create) return;
+      if (need_object && !v->is_object()) *v = JsonValue::MakeObject();
+      if (!need_object && !v->is_array()) *v = JsonValue::MakeArray();
+    };
     next.clear();
     for (JsonValue* v : current) {
       switch (step.kind) {
         case PathStep::Kind::kKey: {
           if (!v->is_object()) break;
           JsonValue* child = v->Find(step.key);
-          if (create && (child == nullptr || !child->is_object())) {
-            v->Set(step.key, JsonValue::MakeObject());
+          if (child == nullptr && create) {
+            v->Set(step.key, JsonValue());
             child = v->Find(step.key);
           }
-          if (child != nullptr) next.push_back(child);
+          if (child == nullptr) break;
+          shape(child);
+          next.push_back(child);
           break;
         }
         case PathStep::Kind::kAllElements:
           if (v->is_array()) {
-            for (JsonValue& e : v->as_array()) next.push_back(&e);
+            for (JsonValue& e : v->as_array()) next.push_back(&e);  // elements of another kind: left alone
           }
           break;
         case PathStep::Kind::kElement:
-          if (v->is_array() && step.index < v->as_array().size()) next.push_back(&v->as_array()[step.index]);
+          if (v->is_array() && step.index < v->as_array().size()) {
+            JsonValue* e = &v->as_array()[step.index];
+            shape(e);
+            next.push_back(e);
+          }
           break;
       }
     }

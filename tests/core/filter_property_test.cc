@@ -18,6 +18,7 @@
 #include "common/json_value.h"
 #include "core/collection.h"
 #include "core/database.h"
+#include "storage/collection_store.h"
 #include <thread>
 #include "core/filter_eval.h"
 #include "support/random_vectors.h"
@@ -636,6 +637,41 @@ TEST_CASE("Filtered reads, payload operations and index changes run concurrently
   REQUIRE(c->DropFieldIndex("g").ok());
   CHECK(*c->Count(g3) == indexed);
   CHECK(indexed == n / 10);
+}
+
+}  // namespace sextant
+
+namespace sextant {
+
+TEST_CASE("An index change that cannot be stored leaves the old index serving", "[core][filter]") {
+  testing::TempDir dir;
+  auto faults = std::make_shared<StorageFaults>();
+  Collection::Env env;
+  env.faults = faults;
+  auto c = *Collection::Create(dir.path() + "/c", "c", testing::SmallConfig(kDim, Metric::kEuclid, 8), env);
+  auto point = [&](uint64_t i) {
+    return PointInput{PointId::Num(i), std::vector<float>(kDim, static_cast<float>(i)), "{\"g\":\"x\"}"};
+  };
+  REQUIRE(c->Upsert({point(1)}).ok());
+  REQUIRE(c->CreateFieldIndex("g", PayloadSchema::kKeyword).ok());
+  REQUIRE(c->Upsert({point(2)}).ok());
+  faults->disk_full = true;
+  CHECK_FALSE(c->CreateFieldIndex("g", PayloadSchema::kInteger).ok());
+  CHECK_FALSE(c->DropFieldIndex("g").ok());
+  faults->disk_full = false;  // (the store takes no writes until a restart)
+  Filter f;
+  f.must.push_back(Condition{FieldCondition{*ParseFieldPath("g"), MatchValue{std::string("x")}}});
+  CHECK(*c->Count(f) == 2);
+  const CollectionInfo info = c->Info();
+  REQUIRE(info.payload_schema.size() == 1);
+  CHECK(info.payload_schema[0].data_type == std::string("keyword"));
+  CHECK(info.payload_schema[0].points == 2);
+  // And after a restart the stored definition is the keyword index.
+  c.reset();
+  c = *Collection::Open(dir.path() + "/c", env);
+  REQUIRE(c->Info().payload_schema.size() == 1);
+  CHECK(c->Info().payload_schema[0].data_type == std::string("keyword"));
+  CHECK(*c->Count(f) == 2);
 }
 
 }  // namespace sextant

@@ -143,6 +143,8 @@ TEST_CASE("Payload operations edit payloads as Qdrant does", "[core][filter]") {
   ApplyPayloadOp(overwrite, &p);
   CHECK(ToJson(p) == R"({"q":[1,2.5,"s",null]})");
   CHECK(ToJson(J(R"({"d":1.0,"e":1e300,"s":"a\"b\n"})")) == R"({"d":1.0,"e":1e+300,"s":"a\"b\n"})");
+  CHECK(ToJson(J(R"({"big":18446744073709551615,"neg":-9223372036854775808})")) ==
+        R"({"big":18446744073709551615,"neg":-9223372036854775808})");
 }
 
 TEST_CASE("Numeric index ranges honour every bound combination", "[core][filter]") {
@@ -168,6 +170,27 @@ TEST_CASE("Numeric index ranges honour every bound combination", "[core][filter]
   CHECK(count({.lt = -1}) == 0);
   FieldCondition wrong{*ParseFieldPath("v"), MatchValue{std::string("x")}};
   CHECK(index.Check(wrong).code() == Status::Code::kInvalidArgument);
+}
+
+}  // namespace sextant
+
+namespace sextant {
+
+TEST_CASE("set_payload with a key walks arrays instead of replacing them", "[core][filter]") {
+  auto run = [](const char* payload, const char* key, const char* set) {
+    JsonValue p = *ParseJson(payload);
+    PayloadOp op;
+    op.payload = *ParseJson(set);
+    op.key = ParseFieldPath(key);
+    ApplyPayloadOp(op, &p);
+    return ToJson(p);
+  };
+  CHECK(run(R"({"a":[{"x":1},{"x":2}]})", "a[0]", R"({"y":1})") == R"({"a":[{"x":1,"y":1},{"x":2}]})");
+  CHECK(run(R"({"a":[{"x":1},{"x":2}]})", "a[]", R"({"y":1})") == R"({"a":[{"x":1,"y":1},{"x":2,"y":1}]})");
+  CHECK(run(R"({"a":[{"b":{}},{"b":3}]})", "a[].b", R"({"y":1})") == R"({"a":[{"b":{"y":1}},{"b":{"y":1}}]})");
+  CHECK(run(R"({"a":[1]})", "a[5]", R"({"y":1})") == R"({"a":[1]})");  // no padding
+  CHECK(run(R"({"a":5})", "a.b", R"({"y":1})") == R"({"a":{"b":{"y":1}}})");
+  CHECK(run(R"({})", "a[]", R"({"y":1})") == R"({"a":[]})");
 }
 
 }  // namespace sextant
