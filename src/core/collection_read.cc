@@ -175,18 +175,17 @@ Status Collection::SearchFiltered(const std::vector<std::shared_ptr<Segment>>& s
     const Bitmap mine = matching & s->offsets();
     const uint64_t count = mine.cardinality();
     if (count == 0) continue;
-    SegmentPlan plan = PlanSegmentSearch(PlanInput{
-        .segment_exact = false,
-        .segment_points = index.size(),
-        .selectivity = static_cast<double>(count) / static_cast<double>(std::max<size_t>(index.size(), 1)),
-        .full_scan_points = full_scan_points,
-        .ef = base.ef,
-        .k = base.k});
+    const double selectivity = static_cast<double>(count) / static_cast<double>(std::max<size_t>(index.size(), 1));
+    SegmentPlan plan = PlanSegmentSearch(PlanInput{.segment_exact = false,
+                                                   .segment_points = index.size(),
+                                                   .selectivity = selectivity,
+                                                   .full_scan_points = full_scan_points,
+                                                   .ef = base.ef,
+                                                   .k = base.k});
     if (options.exact) plan.kind = SegmentPlan::Kind::kAmong;
     if (options.force_plan) {
       plan.kind = *options.force_plan;
-      if (options.hnsw_ef != 0) plan.ef = options.hnsw_ef;
-      if (plan.ef == 0) plan.ef = base.ef;
+      plan.ef = options.hnsw_ef != 0 ? options.hnsw_ef : WidenedEf(selectivity, base.ef, base.k);
     }
     switch (plan.kind) {
       case SegmentPlan::Kind::kScan: {

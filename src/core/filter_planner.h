@@ -36,15 +36,18 @@ struct PlanInput {
 // The widest beam a low selectivity may ask for, as a multiple of ef.
 inline constexpr double kMaxEfWidening = 8.0;
 
+// The walk's beam at this selectivity: below half the points matching,
+// max(ef, k) widened by 1/sqrt(selectivity) (10% -> 3.2x, 2% -> 7x), capped.
+inline size_t WidenedEf(double selectivity, size_t ef, size_t k) {
+  double widen = selectivity >= 0.5 ? 1.0 : 1.0 / std::sqrt(std::max(selectivity, 1e-9));
+  widen = std::min(widen, kMaxEfWidening);
+  return static_cast<size_t>(std::ceil(static_cast<double>(std::max(ef, k)) * widen));
+}
+
 inline SegmentPlan PlanSegmentSearch(const PlanInput& in) {
   if (in.segment_exact) return {SegmentPlan::Kind::kScan, 0};
   const double expected = in.selectivity * static_cast<double>(in.segment_points);
-  // Below half the points matching, widen the beam by 1/sqrt(selectivity):
-  // 10% -> 3.2x, 2% -> 7x; capped (by then kAmong usually applies).
-  double widen = in.selectivity >= 0.5 ? 1.0 : 1.0 / std::sqrt(std::max(in.selectivity, 1e-9));
-  widen = std::min(widen, kMaxEfWidening);
-  const size_t base = std::max(in.ef, in.k);
-  const size_t ef = static_cast<size_t>(std::ceil(static_cast<double>(base) * widen));
+  const size_t ef = WidenedEf(in.selectivity, in.ef, in.k);
   // Few matches: exact. Also when no more match than the beam would hold: a
   // walk that cannot fill its beam visits the whole graph.
   if (expected <= static_cast<double>(std::max(in.full_scan_points, ef))) return {SegmentPlan::Kind::kAmong, 0};
