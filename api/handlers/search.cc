@@ -139,19 +139,9 @@ Result<std::vector<ScoredPoint>> Run(const Collection& c, ParsedSearch& s) {
     ASSIGN_OR_RETURN(auto records, c.Retrieve({&*s.by_id, 1}, false, true));
     if (records.empty()) return Status::NotFound("Not found: No point with id " + s.by_id->ToString() + " found");
     s.options.vector = std::move(*records[0].vector);
-    // The point itself is not its own neighbour: ask for one more from the
-    // start, drop it, then apply offset and limit.
-    QueryOptions o = s.options;
-    if (!o.mmr) {
-      o.limit = s.options.offset + s.options.limit + 1;
-      o.offset = 0;
-    } else {
-      o.limit += 1;
-    }
-    ASSIGN_OR_RETURN(auto hits, c.Query(o));
-    std::erase_if(hits, [&](const ScoredPoint& p) { return p.id == *s.by_id; });
-    if (!o.mmr) hits.erase(hits.begin(), hits.begin() + static_cast<ptrdiff_t>(std::min(s.options.offset, hits.size())));
-    if (hits.size() > s.options.limit) hits.resize(s.options.limit);
+    // The point itself is not its own neighbour: the search never returns it.
+    s.options.exclude = *s.by_id;
+    ASSIGN_OR_RETURN(auto hits, c.Query(s.options));
     return hits;
   }
   return c.Query(s.options);

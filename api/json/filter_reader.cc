@@ -184,8 +184,9 @@ Result<Condition> ReadCondition(JsonElement e, size_t depth, Budget* budget) {
     }
     if (auto r = Field(e, "datetime_range")) {
       ASSIGN_OR_RETURN(auto t, ReadRange(*r));
-      if (!std::holds_alternative<DatetimeRange>(t) && AsObject(*r).size() > 0) {
-        return Bad("datetime_range: bounds must be RFC 3339 datetime strings");
+      if (const auto* n = std::get_if<NumberRange>(&t)) {
+        if (n->gt || n->gte || n->lt || n->lte) return Bad("datetime_range: bounds must be RFC 3339 datetime strings");
+        t = DatetimeRange{};  // no bounds: any datetime
       }
       add(std::move(t));
     }

@@ -178,11 +178,12 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // Candidate ids for a write selecting by filter (by their matching
   // versions' offsets, not the id map, which may have moved on).
   Result<std::vector<PointId>> MatchingIds(const Filter& filter) const;
-  // Adds applied upserts to the live set and the payload indexes; removes
-  // replaced or deleted versions from the live set.
-  // REQUIRES: apply_mu_ held (or opening).
-  void IndexPayloads(std::span<const PointInput> points, std::span<const Offset> offsets);
-  void RetireOffsets(std::span<const Offset> offsets);
+  // The payloads of `points` parsed for the payload indexes (empty when there
+  // is no index).
+  std::vector<JsonValue> PayloadsToIndex(std::span<const PointInput> points) const;
+  // Adds applied upserts to the live set and, with their parsed payloads, to
+  // every payload index. REQUIRES: payload_mu_ held exclusively.
+  void AddToIndexesLocked(std::span<const Offset> offsets, const std::vector<JsonValue>& payloads);
   // Opening: the index definitions from the store and their contents from
   // every stored payload.
   Status LoadFieldIndexes();
@@ -233,6 +234,8 @@ class Collection : public std::enable_shared_from_this<Collection> {
   std::map<PointId, Offset> id_to_offset_;  // GUARDED_BY(ids_mu_); ordered for scroll
 
   ChunkedArray<OffsetInfo> offset_info_;  // written by the writer before publication
+  // Every offset below this has its offset_info_ set (or was never live).
+  std::atomic<Offset> applied_offset_end_{0};
   OffsetBitset deleted_;                  // tombstones by offset
 
   // Payload indexes. schema_mu_ guards which indexes exist and are ready

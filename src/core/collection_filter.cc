@@ -60,35 +60,29 @@ Result<std::map<std::string, PayloadSchema>> DecodeDefinitions(std::string_view 
 
 // --- keeping indexes and the live set current -------------------------------
 
-void Collection::RetireOffsets(std::span<const Offset> offsets) {
-  if (offsets.empty()) return;
-  std::unique_lock<std::shared_mutex> lock(payload_mu_);
-  for (Offset o : offsets) live_.remove(o);
-}
-
-void Collection::IndexPayloads(std::span<const PointInput> points, std::span<const Offset> offsets) {
-  bool any_index = false;
+std::vector<JsonValue> Collection::PayloadsToIndex(std::span<const PointInput> points) const {
   {
     std::shared_lock<std::shared_mutex> lock(payload_mu_);
-    any_index = !field_indexes_.empty();
+    if (field_indexes_.empty()) return {};
   }
   // An index created after this check fills itself from the store, which
   // already holds these points (they are published before they are applied).
   std::vector<JsonValue> parsed;
-  if (any_index) {
-    parsed.reserve(points.size());
-    for (const PointInput& p : points) {
-      auto v = ParsePayload(p.payload);
-      parsed.push_back(v.ok() ? std::move(*v) : JsonValue::MakeObject());  // validated by the API
-    }
+  parsed.reserve(points.size());
+  for (const PointInput& p : points) {
+    auto v = ParsePayload(p.payload);
+    parsed.push_back(v.ok() ? std::move(*v) : JsonValue::MakeObject());  // validated by the API
   }
-  std::unique_lock<std::shared_mutex> lock(payload_mu_);
-  for (size_t i = 0; i < offsets.size(); ++i) live_.add(offsets[i]);
-  if (parsed.empty()) return;
+  return parsed;
+}
+
+void Collection::AddToIndexesLocked(std::span<const Offset> offsets, const std::vector<JsonValue>& payloads) {
+  for (Offset o : offsets) live_.add(o);
+  if (payloads.empty()) return;
   for (auto& [field, entry] : field_indexes_) {
     for (FieldIndex* index : {entry.index.get(), entry.building.get()}) {
       if (index == nullptr) continue;
-      for (size_t i = 0; i < offsets.size(); ++i) index->Add(offsets[i], parsed[i]);
+      for (size_t i = 0; i < offsets.size(); ++i) index->Add(offsets[i], payloads[i]);
     }
   }
 }
@@ -211,6 +205,11 @@ namespace {
 Bitmap AtLeast(const Bitmap& candidates, const std::vector<Bitmap>& matches, size_t min_count) {
   if (min_count == 0) return candidates;
   if (min_count > matches.size()) return Bitmap();
+  if (min_count == 1) {
+    Bitmap any;
+    for (const Bitmap& m : matches) any |= m;
+    return any & candidates;
+  }
   std::unordered_map<Offset, uint32_t> counts;
   Bitmap out;
   for (const Bitmap& m : matches) {
@@ -265,6 +264,29 @@ Result<Bitmap> Collection::ResolveFilterImpl(const Filter& filter, bool for_writ
     return Status::OK();
   };
   RETURN_IF_ERROR(collect(filter));
+  // A write's candidates with a scan: every condition on the scanned payloads
+  // (a version published but not yet applied is in the scan, not yet in the
+  // index bitmaps or the id map).
+  const bool scan_all = for_write && !unserved.empty();
+  if (scan_all) {
+    unserved.clear();
+    std::function<void(const Filter&)> all = [&](const Filter& f) {
+      auto visit = [&](const Condition& c) {
+        if (const auto* sub = std::get_if<std::shared_ptr<const Filter>>(&c.c)) {
+          all(**sub);
+        } else {
+          unserved.push_back(&c);
+        }
+      };
+      for (const auto* list : {&f.must, &f.should, &f.must_not}) {
+        for (const Condition& c : *list) visit(c);
+      }
+      if (f.min_should) {
+        for (const Condition& c : f.min_should->conditions) visit(c);
+      }
+    };
+    all(filter);
+  }
 
   std::unordered_map<const Condition*, Bitmap> scanned;
   std::optional<Bitmap> seen;  // offsets the scan read: its view of the collection
@@ -274,7 +296,10 @@ Result<Bitmap> Collection::ResolveFilterImpl(const Filter& filter, bool for_writ
     RETURN_IF_ERROR(store_->ForEachPayload([&](const PointId& id, Offset offset, std::string_view text) -> Status {
       ASSIGN_OR_RETURN(JsonValue payload, ParsePayload(text));
       seen->add(offset);
-      if (scan_ids != nullptr) scan_ids->emplace(offset, id);
+      // Only offsets of writes not yet applied need their id from here.
+      if (scan_ids != nullptr && offset >= applied_offset_end_.load(std::memory_order_acquire)) {
+        scan_ids->emplace(offset, id);
+      }
       for (size_t i = 0; i < unserved.size(); ++i) {
         if (Matches(*unserved[i], id, payload)) bits[i].add(offset);
       }
@@ -306,6 +331,7 @@ Result<Bitmap> Collection::ResolveFilterImpl(const Filter& filter, bool for_writ
   }
   std::function<Bitmap(const Filter&)> combine;
   auto eval = [&](const Condition& c) -> Bitmap {
+    if (scan_all && !std::holds_alternative<std::shared_ptr<const Filter>>(c.c)) return scanned.at(&c);
     if (const auto* fc = std::get_if<FieldCondition>(&c.c)) {
       if (const FieldIndex* index = served_by(*fc)) return *index->Query(*fc);
       return scanned.at(&c);

@@ -11,25 +11,30 @@ namespace sextant {
 
 namespace {
 
-// Accepts offsets that are not tombstoned.
+// Accepts offsets that are not tombstoned (nor `excluded`).
 class LiveFilter final : public OffsetFilter {
  public:
-  explicit LiveFilter(const OffsetBitset& deleted) : deleted_(deleted) {}
-  bool Accepts(Offset offset) const override { return !deleted_.Test(offset); }
+  LiveFilter(const OffsetBitset& deleted, Offset excluded) : deleted_(deleted), excluded_(excluded) {}
+  bool Accepts(Offset offset) const override { return offset != excluded_ && !deleted_.Test(offset); }
 
  private:
   const OffsetBitset& deleted_;
+  const Offset excluded_;
 };
 
 // Accepts the offsets a resolved filter matched that are still live.
 class MatchFilter final : public OffsetFilter {
  public:
-  MatchFilter(const Bitmap& matching, const OffsetBitset& deleted) : matching_(matching), deleted_(deleted) {}
-  bool Accepts(Offset offset) const override { return matching_.contains(offset) && !deleted_.Test(offset); }
+  MatchFilter(const Bitmap& matching, const OffsetBitset& deleted, Offset excluded)
+      : matching_(matching), deleted_(deleted), excluded_(excluded) {}
+  bool Accepts(Offset offset) const override {
+    return offset != excluded_ && matching_.contains(offset) && !deleted_.Test(offset);
+  }
 
  private:
   const Bitmap& matching_;
   const OffsetBitset& deleted_;
+  const Offset excluded_;
 };
 
 }  // namespace
@@ -64,9 +69,14 @@ Result<std::vector<ScoredPoint>> Collection::Query(const QueryOptions& options) 
     ASSIGN_OR_RETURN(matching, ResolveFilter(*options.filter));
     if (matching.isEmpty()) return std::vector<ScoredPoint>{};
   }
+  Offset excluded = kNoOffset;
+  if (options.exclude) {
+    std::shared_lock<std::shared_mutex> lock(ids_mu_);
+    if (auto it = id_to_offset_.find(*options.exclude); it != id_to_offset_.end()) excluded = it->second;
+  }
   const auto segments = SegmentsSnapshot();
-  const LiveFilter live(deleted_);
-  const MatchFilter match(matching, deleted_);
+  const LiveFilter live(deleted_, excluded);
+  const MatchFilter match(matching, deleted_, excluded);
   SearchParams params;
   params.k = wanted;
   params.ef = options.hnsw_ef != 0 ? options.hnsw_ef : config_.hnsw.ef;
@@ -90,7 +100,9 @@ Result<std::vector<ScoredPoint>> Collection::Query(const QueryOptions& options) 
   std::unordered_set<PointId, PointIdHash> seen;
   for (const Hit& h : hits) {
     if (unique.size() >= wanted) break;
-    if (seen.insert(offset_info_.Get(h.offset).id).second) unique.push_back(h);
+    const PointId& id = offset_info_.Get(h.offset).id;
+    if (options.exclude && id == *options.exclude) continue;  // an older version of it, mid-update
+    if (seen.insert(id).second) unique.push_back(h);
   }
 
   if (options.mmr) {
@@ -228,6 +240,13 @@ Result<ScrollPage> Collection::Scroll(std::optional<PointId> from, size_t limit,
     }
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    // Only points whose current version matched (an id may come from an
+    // older version replaced since).
+    std::shared_lock<std::shared_mutex> lock(ids_mu_);
+    std::erase_if(ids, [&](const PointId& id) {
+      auto it = id_to_offset_.find(id);
+      return it == id_to_offset_.end() || !matching->contains(it->second);
+    });
     if (ids.size() > limit + 1) ids.resize(limit + 1);
   } else {
     std::shared_lock<std::shared_mutex> lock(ids_mu_);

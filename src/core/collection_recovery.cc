@@ -127,6 +127,7 @@ Status Collection::Recover() {
     }
     live_.runOptimize();
   }
+  applied_offset_end_.store(next_offset_, std::memory_order_release);
   RETURN_IF_ERROR(LoadFieldIndexes());
 
   {

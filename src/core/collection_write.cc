@@ -130,23 +130,23 @@ Status Collection::ApplyUpserts(std::span<const PointInput> points, std::span<co
     rows.insert(rows.end(), points[i].vector.begin(), points[i].vector.end());
   }
   RETURN_IF_ERROR(AppendToGrowing(offsets, MatrixView(rows.data(), points.size(), dim), seq, seq));
-  // The new versions join the live set and the payload indexes before the id
-  // map points at them, and the old ones leave it after: a filtered read in
-  // between sees one version or both (it keeps one per id), never neither.
-  IndexPayloads(points, offsets);
-  std::vector<Offset> replaced;
-  {
-    std::unique_lock<std::shared_mutex> ids_lock(ids_mu_);
-    for (size_t i = 0; i < points.size(); ++i) {
-      auto [it, inserted] = id_to_offset_.try_emplace(points[i].id, offsets[i]);
-      if (!inserted) {
-        deleted_.Set(it->second);
-        replaced.push_back(it->second);
-        it->second = offsets[i];
-      }
+  applied_offset_end_.store(offsets.empty() ? applied_offset_end_.load() : offsets.back() + 1,
+                            std::memory_order_release);
+  // The live set, the payload indexes, the id map and the tombstones change
+  // together (payload_mu_ then ids_mu_, the order readers take them in): a
+  // filtered read sees the old version or the new one, never both or neither.
+  const std::vector<JsonValue> payloads = PayloadsToIndex(points);  // parsed outside the locks
+  std::unique_lock<std::shared_mutex> payload_lock(payload_mu_);
+  AddToIndexesLocked(offsets, payloads);
+  std::unique_lock<std::shared_mutex> ids_lock(ids_mu_);
+  for (size_t i = 0; i < points.size(); ++i) {
+    auto [it, inserted] = id_to_offset_.try_emplace(points[i].id, offsets[i]);
+    if (!inserted) {
+      deleted_.Set(it->second);
+      live_.remove(it->second);
+      it->second = offsets[i];
     }
   }
-  RetireOffsets(replaced);
   return Status::OK();
 }
 
@@ -176,16 +176,13 @@ Status Collection::AppendToGrowing(std::span<const Offset> offsets, MatrixView r
 }
 
 void Collection::ApplyDelete(const PointId& id) {
-  Offset offset = kNoOffset;
-  {
-    std::unique_lock<std::shared_mutex> lock(ids_mu_);
-    auto it = id_to_offset_.find(id);
-    if (it == id_to_offset_.end()) return;
-    offset = it->second;
-    deleted_.Set(offset);
-    id_to_offset_.erase(it);
-  }
-  RetireOffsets({&offset, 1});
+  std::unique_lock<std::shared_mutex> payload_lock(payload_mu_);
+  std::unique_lock<std::shared_mutex> lock(ids_mu_);
+  auto it = id_to_offset_.find(id);
+  if (it == id_to_offset_.end()) return;
+  deleted_.Set(it->second);
+  live_.remove(it->second);
+  id_to_offset_.erase(it);
 }
 
 void Collection::RotateGrowingSegmentIfFull() {

@@ -40,6 +40,7 @@ struct QueryOptions {
   bool exact = false;   // scan every vector instead of walking indexes
   std::optional<MmrOptions> mmr;
   std::shared_ptr<const Filter> filter;  // null or empty: every point
+  std::optional<PointId> exclude;        // never return this point (query by a point's id)
   // Benchmarks and tests: force one plan for every indexed segment instead of
   // the planner's choice (kWalk keeps the planner's widened ef unless
   // hnsw_ef is given).

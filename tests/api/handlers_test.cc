@@ -164,6 +164,12 @@ TEST_CASE("MMR trades relevance for diversity among the candidates", "[api]") {
   CHECK(mmr.body.find(R"("points":[{"id":1,)") != std::string::npos);
   CHECK(mmr.body.find(R"({"id":3,)") != std::string::npos);
   CHECK(mmr.body.find(R"({"id":2,)") == std::string::npos);
+  // By a point's id: the point itself never takes part, with MMR too.
+  HttpResponse by_id = api.Call("POST", "/collections/m/points/query",
+                                R"({"query":{"nearest":1,"mmr":{"diversity":0.9,"candidates_limit":3}},"limit":2})");
+  CHECK(by_id.body.find(R"("points":[{"id":2,)") != std::string::npos);
+  CHECK(by_id.body.find(R"({"id":3,)") != std::string::npos);
+  CHECK(by_id.body.find(R"({"id":1,)") == std::string::npos);
 }
 
 }  // namespace sextant::api
