@@ -1,34 +1,11 @@
 #include "api/json/json_writer.h"
 
+#include "common/json_value.h"
+
 #include <charconv>
 #include <cmath>
 
 namespace sextant::api {
-
-void AppendJsonString(std::string* out, std::string_view value) {
-  static const char* kHex = "0123456789abcdef";
-  out->push_back('"');
-  for (unsigned char c : value) {
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      default:
-        if (c < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 0xF]);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
 
 void JsonWriter::BeforeValue() {
   if (after_key_) {

@@ -38,7 +38,4 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-// Appends `value` as a quoted, escaped JSON string.
-void AppendJsonString(std::string* out, std::string_view value);
-
 }  // namespace sextant::api

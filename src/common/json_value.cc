@@ -66,30 +66,6 @@ JsonValue FromDom(simdjson::dom::element e) {
   return JsonValue();
 }
 
-void AppendString(std::string* out, const std::string& s) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out->append(buf);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 void Append(std::string* out, const JsonValue& v) {
   char buf[32];
   switch (v.type()) {
@@ -115,7 +91,7 @@ void Append(std::string* out, const JsonValue& v) {
       if (text.find_first_of(".eE") == std::string_view::npos) out->append(".0");
       return;
     }
-    case JsonValue::Type::kString: AppendString(out, v.as_string()); return;
+    case JsonValue::Type::kString: AppendJsonString(out, v.as_string()); return;
     case JsonValue::Type::kArray: {
       out->push_back('[');
       bool first = true;
@@ -133,7 +109,7 @@ void Append(std::string* out, const JsonValue& v) {
       for (const auto& [key, value] : v.as_object()) {
         if (!first) out->push_back(',');
         first = false;
-        AppendString(out, key);
+        AppendJsonString(out, key);
         out->push_back(':');
         Append(out, value);
       }
@@ -144,6 +120,31 @@ void Append(std::string* out, const JsonValue& v) {
 }
 
 }  // namespace
+
+void AppendJsonString(std::string* out, std::string_view value) {
+  static const char* kHex = "0123456789abcdef";
+  out->push_back('"');
+  for (unsigned char c : value) {
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      case '\b': out->append("\\b"); break;
+      case '\f': out->append("\\f"); break;
+      default:
+        if (c < 0x20) {
+          out->append("\\u00");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 0xF]);
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out->push_back('"');
+}
 
 Result<JsonValue> ParseJson(std::string_view text) {
   thread_local simdjson::dom::parser parser;

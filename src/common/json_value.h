@@ -91,5 +91,8 @@ class JsonValue {
 Result<JsonValue> ParseJson(std::string_view text);
 // Minified JSON text; doubles in the shortest form that reads back exactly.
 std::string ToJson(const JsonValue& value);
+// Appends `value` as a quoted, escaped JSON string (ToJson and the API's
+// JsonWriter both write strings with it).
+void AppendJsonString(std::string* out, std::string_view value);
 
 }  // namespace sextant
