@@ -174,31 +174,30 @@ Status Collection::SearchFiltered(const std::vector<std::shared_ptr<Segment>>& s
   const size_t full_scan_points = config_.hnsw.full_scan_threshold * 1024 / (config_.dim * sizeof(float));
   for (const auto& s : segments) {
     const Index& index = s->index();
-    std::vector<Hit> part;
-    if (index.is_exact()) {  // flat (growing or waiting for its index): test every row
-      SearchParams params = base;
-      params.exact = true;
-      ASSIGN_OR_RETURN(part, index.Search(query, params));
-      hits->insert(hits->end(), part.begin(), part.end());
-      continue;
-    }
     // An indexed segment no longer changes: the matches it holds are counted
-    // exactly, and its own share of them decides the plan.
-    const Bitmap mine = matching & s->offsets();
-    const uint64_t count = mine.cardinality();
-    if (count == 0) continue;
-    const double selectivity = static_cast<double>(count) / static_cast<double>(std::max<size_t>(index.size(), 1));
-    SegmentPlan plan = PlanSegmentSearch(PlanInput{.segment_exact = false,
+    // exactly, and its own share of them decides the plan. A flat segment
+    // (growing, or waiting for its index) is scanned whatever matches.
+    Bitmap mine;
+    double selectivity = 1.0;
+    if (!index.is_exact()) {
+      mine = matching & s->offsets();
+      if (mine.isEmpty()) continue;
+      selectivity = static_cast<double>(mine.cardinality()) / static_cast<double>(std::max<size_t>(index.size(), 1));
+    }
+    SegmentPlan plan = PlanSegmentSearch(PlanInput{.segment_exact = index.is_exact(),
                                                    .segment_points = index.size(),
                                                    .selectivity = selectivity,
                                                    .full_scan_points = full_scan_points,
                                                    .ef = base.ef,
                                                    .k = base.k});
-    if (options.exact) plan.kind = SegmentPlan::Kind::kAmong;
-    if (options.force_plan) {
-      plan.kind = *options.force_plan;
-      plan.ef = options.hnsw_ef != 0 ? options.hnsw_ef : WidenedEf(selectivity, base.ef, base.k);
+    if (!index.is_exact()) {
+      if (options.exact) plan.kind = SegmentPlan::Kind::kAmong;
+      if (options.force_plan) {
+        plan.kind = *options.force_plan;
+        plan.ef = options.hnsw_ef != 0 ? options.hnsw_ef : WidenedEf(selectivity, base.ef, base.k);
+      }
     }
+    std::vector<Hit> part;
     switch (plan.kind) {
       case SegmentPlan::Kind::kScan: {
         SearchParams params = base;
@@ -207,7 +206,7 @@ Status Collection::SearchFiltered(const std::vector<std::shared_ptr<Segment>>& s
         break;
       }
       case SegmentPlan::Kind::kAmong: {
-        std::vector<Offset> candidates(count);
+        std::vector<Offset> candidates(mine.cardinality());
         mine.toUint32Array(candidates.data());
         part = index.SearchAmong(query, candidates, base.k, base.filter);
         break;

@@ -130,8 +130,7 @@ Status Collection::ApplyUpserts(std::span<const PointInput> points, std::span<co
     rows.insert(rows.end(), points[i].vector.begin(), points[i].vector.end());
   }
   RETURN_IF_ERROR(AppendToGrowing(offsets, MatrixView(rows.data(), points.size(), dim), seq, seq));
-  applied_offset_end_.store(offsets.empty() ? applied_offset_end_.load() : offsets.back() + 1,
-                            std::memory_order_release);
+  if (!offsets.empty()) applied_offset_end_.store(offsets.back() + 1, std::memory_order_release);
   // The live set, the payload indexes, the id map and the tombstones change
   // together (payload_mu_ then ids_mu_, the order readers take them in): a
   // filtered read sees the old version or the new one, never both or neither.

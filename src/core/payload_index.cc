@@ -190,9 +190,4 @@ std::optional<Bitmap> FieldIndex::Query(const FieldCondition& condition) const {
   return std::nullopt;
 }
 
-size_t FieldIndex::distinct_values() const {
-  return strings_.size() + ints_.size() + (schema_ == PayloadSchema::kFloat ? numbers_.size() : 0) +
-         datetimes_.size() + (true_.isEmpty() ? 0 : 1) + (false_.isEmpty() ? 0 : 1);
-}
-
 }  // namespace sextant

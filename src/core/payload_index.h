@@ -57,8 +57,6 @@ class FieldIndex {
 
   // Points in `live` with at least one value of the index's type.
   uint64_t Points(const Bitmap& live) const { return all_.and_cardinality(live); }
-  // Distinct values held (for tests and the planner's statistics).
-  size_t distinct_values() const;
 
  private:
   std::optional<Bitmap> QueryMatch(const MatchValue& m) const;
