@@ -18,6 +18,7 @@
 #include "support/json_body.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
+#include "support/wait_green.h"
 
 namespace sextant::testing {
 
@@ -47,30 +48,30 @@ void AppendFloat(std::string* out, float v) {
   out->append(buf, r.ptr);
 }
 
-void WaitGreen(HttpClient& http, const std::string& collection) {
-  for (int i = 0; i < 3000; ++i) {
-    auto r = http.Get("/collections/" + collection);
-    REQUIRE(r.status == 200);
-    if (r.body.find("\"status\":\"green\"") != std::string::npos) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+// Upserts rows [0, n) as points with ids 0..n-1 in requests of 1,000,
+// `payload(i)` giving each point's payload object as JSON text.
+template <typename Row, typename Payload>
+void UploadPoints(HttpClient& http, const std::string& collection, size_t n, size_t dim, Row row, Payload payload) {
+  for (size_t b = 0; b < n; b += 1000) {
+    std::string body = "{\"points\":[";
+    for (size_t i = b; i < std::min(n, b + 1000); ++i) {
+      if (i > b) body.push_back(',');
+      body += "{\"id\":" + std::to_string(i) + ",\"payload\":" + payload(i) + ",\"vector\":";
+      AppendFloats(&body, row(i), dim);
+      body += "}";
+    }
+    body += "]}";
+    REQUIRE(http.Put("/collections/" + collection + "/points?wait=true", body).status == 200);
   }
-  FAIL("collection never became green");
 }
 
-double SquaredL2(const float* a, const float* b, size_t dim) {
-  double s = 0;
-  for (size_t i = 0; i < dim; ++i) s += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
-  return s;
-}
-
-double CosineDistance(const float* a, const float* b, size_t dim) {
-  double dot = 0, na = 0, nb = 0;
-  for (size_t i = 0; i < dim; ++i) {
-    dot += double(a[i]) * b[i];
-    na += double(a[i]) * a[i];
-    nb += double(b[i]) * b[i];
+// The ids of a filtered ground-truth row (padded with -1 below 100 matches).
+std::vector<int64_t> ValidIds(const std::vector<int32_t>& gt_row) {
+  std::vector<int64_t> ids;
+  for (int32_t id : gt_row) {
+    if (id >= 0) ids.push_back(id);
   }
-  return 1.0 - dot / std::sqrt(na * nb);
+  return ids;
 }
 
 // Per-group tallies of recall@10.
@@ -143,20 +144,11 @@ TEST_CASE("sigmod24-dummy filtered queries over HTTP: recall@10 >= 0.95 per quer
     // Indexes first: every upsert below goes into them as it is applied.
     REQUIRE(http.Put("/collections/" + name + "/index?wait=true", R"({"field_name":"category","field_schema":"integer"})").status == 200);
     REQUIRE(http.Put("/collections/" + name + "/index?wait=true", R"({"field_name":"timestamp","field_schema":"float"})").status == 200);
-    for (size_t b = 0; b < n; b += 1000) {
-      std::string body = "{\"points\":[";
-      for (size_t i = b; i < b + 1000; ++i) {
-        if (i > b) body.push_back(',');
-        body += "{\"id\":" + std::to_string(i) + ",\"payload\":{\"category\":" +
-                std::to_string(static_cast<int64_t>(data[i * 102])) + ",\"timestamp\":";
-        AppendFloat(&body, data[i * 102 + 1]);
-        body += "},\"vector\":";
-        AppendFloats(&body, base_row(i), dim);
-        body += "}";
-      }
-      body += "]}";
-      REQUIRE(http.Put("/collections/" + name + "/points?wait=true", body).status == 200);
-    }
+    UploadPoints(http, name, n, dim, base_row, [&](size_t i) {
+      std::string payload = "{\"category\":" + std::to_string(static_cast<int64_t>(data[i * 102])) + ",\"timestamp\":";
+      AppendFloat(&payload, data[i * 102 + 1]);
+      return payload + "}";
+    });
     WaitGreen(http, name);
   }
   // 1,000 KB = 2,560 vectors a segment: 7,680 indexed, the rest in the growing segment.
@@ -187,10 +179,7 @@ TEST_CASE("sigmod24-dummy filtered queries over HTTP: recall@10 >= 0.95 per quer
     REQUIRE(results.size() == nq);
     Tally by_type[4], few, all;
     for (size_t q = 0; q < nq; ++q) {
-      std::vector<int64_t> matches;
-      for (int32_t id : gt[q]) {
-        if (id >= 0) matches.push_back(id);
-      }
+      const std::vector<int64_t> matches = ValidIds(gt[q]);
       const float* query = queries.data() + q * 104 + 4;
       auto distance = [&](int64_t id) { return SquaredL2(query, base_row(static_cast<size_t>(id)), dim); };
       Score(results[q], matches, distance, &by_type[types[q]]);
@@ -217,10 +206,7 @@ TEST_CASE("sigmod24-dummy filtered queries over HTTP: recall@10 >= 0.95 per quer
   Tally unindexed;
   const auto results = RunSearches(http, "planned", first);
   for (size_t q = 0; q < first.size(); ++q) {
-    std::vector<int64_t> matches;
-    for (int32_t id : gt[q]) {
-      if (id >= 0) matches.push_back(id);
-    }
+    const std::vector<int64_t> matches = ValidIds(gt[q]);
     const float* query = queries.data() + q * 104 + 4;
     Score(results[q], matches, [&](int64_t id) { return SquaredL2(query, base_row(static_cast<size_t>(id)), dim); },
           &unindexed);
@@ -247,18 +233,8 @@ TEST_CASE("wordnet-glove same-lexfile filter over HTTP: recall@10 >= 0.95", "[e2
     std::string create = R"({"vectors":{"size":100,"distance":"Cosine"},"optimizers_config":{"indexing_threshold":2000})";
     if (name == "walk") create += R"(,"hnsw_config":{"full_scan_threshold":4})";
     REQUIRE(http.Put("/collections/" + name, create + "}").status == 200);
-    for (size_t b = 0; b < base.rows; b += 1000) {
-      std::string body = "{\"points\":[";
-      for (size_t i = b; i < std::min(base.rows, b + 1000); ++i) {
-        if (i > b) body.push_back(',');
-        body += "{\"id\":" + std::to_string(i) + ",\"payload\":{\"lexfile\":" + std::to_string(base_lexfile[i]) +
-                "},\"vector\":";
-        AppendFloats(&body, base.row(i), base.dim);
-        body += "}";
-      }
-      body += "]}";
-      REQUIRE(http.Put("/collections/" + name + "/points?wait=true", body).status == 200);
-    }
+    UploadPoints(http, name, base.rows, base.dim, [&](size_t i) { return base.row(i); },
+                 [&](size_t i) { return "{\"lexfile\":" + std::to_string(base_lexfile[i]) + "}"; });
     // An index created over existing points.
     REQUIRE(http.Put("/collections/" + name + "/index?wait=true", R"({"field_name":"lexfile","field_schema":"integer"})").status == 200);
     WaitGreen(http, name);
@@ -274,10 +250,7 @@ TEST_CASE("wordnet-glove same-lexfile filter over HTTP: recall@10 >= 0.95", "[e2
     const auto results = RunSearches(http, name, searches);
     Tally all;
     for (size_t q = 0; q < queries.rows; ++q) {
-      std::vector<int64_t> matches;
-      for (int32_t id : gt[q]) {
-        if (id >= 0) matches.push_back(id);
-      }
+      const std::vector<int64_t> matches = ValidIds(gt[q]);
       for (int64_t id : results[q]) REQUIRE(base_lexfile[static_cast<size_t>(id)] == query_lexfile[q]);
       Score(results[q], matches, [&](int64_t id) { return CosineDistance(queries.row(q), base.row(static_cast<size_t>(id)), base.dim); },
             &all);

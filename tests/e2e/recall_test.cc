@@ -9,6 +9,7 @@
 #include "support/json_body.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
+#include "support/wait_green.h"
 
 namespace sextant::testing {
 
@@ -24,16 +25,6 @@ void Upload(HttpClient& http, const std::string& collection, const Matrix& base)
                       BatchBody(base.data.data(), base.dim, b, std::min(base.rows, b + 1000)));
     REQUIRE(r.status == 200);
   }
-}
-
-void WaitGreen(HttpClient& http, const std::string& collection) {
-  for (int i = 0; i < 3000; ++i) {
-    auto r = http.Get("/collections/" + collection);
-    REQUIRE(r.status == 200);
-    if (r.body.find("\"status\":\"green\"") != std::string::npos) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  FAIL("collection never became green");
 }
 
 template <typename DistanceOf>
@@ -60,22 +51,6 @@ double MeasureRecall(HttpClient& http, const std::string& collection, const Matr
     }
   }
   return double(hits) / double(queries.rows * 10);
-}
-
-double SquaredL2(const float* a, const float* b, size_t dim) {
-  double s = 0;
-  for (size_t i = 0; i < dim; ++i) s += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
-  return s;
-}
-
-double CosineDistance(const float* a, const float* b, size_t dim) {
-  double dot = 0, na = 0, nb = 0;
-  for (size_t i = 0; i < dim; ++i) {
-    dot += double(a[i]) * b[i];
-    na += double(a[i]) * a[i];
-    nb += double(b[i]) * b[i];
-  }
-  return 1.0 - dot / std::sqrt(na * nb);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // ivecs, and recall counted by distance, since exact ties exist.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -63,6 +64,24 @@ inline size_t HitsByDistance(const std::vector<int64_t>& returned, const std::ve
     if (distance_of(returned[i]) <= bound + tol) ++hits;
   }
   return hits;
+}
+
+// True distances in float64, in ground-truth units: squared L2 (the L2 sets)
+// and 1 - cos (the cosine sets).
+inline double SquaredL2(const float* a, const float* b, size_t dim) {
+  double s = 0;
+  for (size_t i = 0; i < dim; ++i) s += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
+  return s;
+}
+
+inline double CosineDistance(const float* a, const float* b, size_t dim) {
+  double dot = 0, na = 0, nb = 0;
+  for (size_t i = 0; i < dim; ++i) {
+    dot += double(a[i]) * b[i];
+    na += double(a[i]) * a[i];
+    nb += double(b[i]) * b[i];
+  }
+  return 1.0 - dot / std::sqrt(na * nb);
 }
 
 }  // namespace sextant::testing
