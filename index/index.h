@@ -35,25 +35,51 @@ class OffsetFilter {
   virtual bool Accepts(Offset offset) const = 0;
 };
 
+// What a quantized index compares while it searches, instead of the floats.
+enum class Codes {
+  kNone,  // the float vectors
+  kSq8,   // one byte per dimension over a per-dimension range (HNSW: walked
+          // with integer SIMD; IVF: scanned), candidates rescored with floats
+  kPq,    // IVF only: product-quantization codes of residuals, rescored
+};
+
 // How an index is built. Chosen per collection.
 struct IndexSpec {
-  enum class Kind { kFlat, kHnsw };
+  enum class Kind { kFlat, kHnsw, kIvf };
   Kind kind = Kind::kHnsw;
   size_t m = 32;              // HNSW links per node (2*m on the base layer)
   size_t ef_construct = 200;  // HNSW beam width while building
   size_t ef_search = 128;     // HNSW default beam width when a search gives none
   size_t build_threads = 1;   // threads Add() may use
-  uint64_t seed = 100;        // level generator seed: same seed + order = same graph
+  uint64_t seed = 100;        // level generator / k-means seed: same seed + order = same index
+  Codes codes = Codes::kNone;
+  float quantile = 0.99f;     // kSq8: share of each dimension's values inside its range
+  size_t nlist = 0;           // IVF lists; 0 = from the points at training (IvfIndex)
+  size_t nprobe = 0;          // IVF lists a search scans by default; 0 = nlist/8
+  size_t pq_m = 0;            // kPq sub-quantizers (divides dim); 0 = about dim/4
 
   static IndexSpec Flat() { return IndexSpec{.kind = Kind::kFlat}; }
+  // Whether an index built with `other` is built the way this spec builds one
+  // (the fields that change the index; not search defaults or threads).
+  bool BuildsSameAs(const IndexSpec& other) const;
 };
 
 // Per-search parameters.
 struct SearchParams {
   size_t k = 10;                         // hits wanted; fewer if fewer are accepted
   size_t ef = 0;                         // HNSW beam width; 0 = the index's default
+  size_t nprobe = 0;                     // IVF lists to scan; 0 = the index's default
+  // Filtered IVF searches: the share of points the filter accepts (the index
+  // probes more lists the fewer match, as an HNSW walk widens its beam).
+  double selectivity = 1.0;
   const OffsetFilter* filter = nullptr;  // not owned; null = every offset matches
   bool exact = false;                    // compare with every vector (no graph walk)
+  // Quantized indexes (Qdrant's params.quantization): `ignore` searches the
+  // floats; otherwise `rescore` re-ranks the k*oversampling best candidates by
+  // their float distance (0 = the index's default oversampling).
+  bool ignore_codes = false;
+  bool rescore = true;
+  double oversampling = 0;
 };
 
 // An exact or approximate nearest-neighbour index over dense offsets.
