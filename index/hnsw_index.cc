@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "index/metric_distance.h"
+#include "index/quantized_kernels.h"
+#include "index/sq8_codes.h"
 #include "index/top_k.h"
 
 namespace sextant {
@@ -47,6 +49,34 @@ struct HnswIndex::Graph {
   KernelSpace space;  // must outlive hnsw, which keeps a pointer to its param
   MetricDistance distance;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw;
+  // Codes::kSq8: the copy the walk reads, one byte a dimension per node in
+  // node order (dim bytes each), and the squared norm of each decoded vector
+  // (the Euclid walk's correction). The floats stay in hnsw for rescoring.
+  Sq8Ranges sq8;
+  std::vector<uint8_t> codes;
+  std::vector<float> code_norms;
+
+  // Encodes every node's vector (after the nodes moved: Add reorders them).
+  // With `train`, the ranges are first read from the vectors themselves.
+  void EncodeAll(size_t dim, float quantile, bool train) {
+    const auto& h = *hnsw;
+    const size_t n = h.cur_element_count;
+    auto vector_of = [&](size_t id) { return reinterpret_cast<const float*>(h.getDataByInternalId(id)); };
+    if (train) {
+      constexpr size_t kSampleRows = 65536;
+      const size_t stride = std::max<size_t>(1, (n + kSampleRows - 1) / kSampleRows);
+      std::vector<float> sample;
+      size_t rows = 0;
+      for (size_t i = 0; i < n; i += stride, ++rows) sample.insert(sample.end(), vector_of(i), vector_of(i) + dim);
+      sq8 = TrainSq8Ranges(MatrixView(sample.data(), rows, dim), quantile);
+    }
+    codes.assign(n * dim, 0);
+    code_norms.assign(n, 0.0f);
+    for (size_t i = 0; i < n; ++i) {
+      EncodeSq8(vector_of(i), sq8, codes.data() + i * dim);
+      code_norms[i] = DecodedSquaredNorm(codes.data() + i * dim, sq8);
+    }
+  }
 };
 
 namespace {
@@ -163,6 +193,10 @@ HnswIndex::~HnswIndex() = default;
 Result<std::unique_ptr<HnswIndex>> HnswIndex::Create(size_t dim, Metric metric, const IndexSpec& spec,
                                                      size_t capacity) {
   if (spec.m < 2) return Status::InvalidArgument("hnsw m must be at least 2");
+  if (spec.codes == Codes::kPq) return Status::InvalidArgument("hnsw segments take scalar (sq8) codes only");
+  if (spec.codes == Codes::kSq8 && metric == Metric::kManhattan) {
+    return Status::InvalidArgument("int8 quantization supports Cosine, Dot and Euclid only");
+  }
   if (dim == 0) return Status::InvalidArgument("dimension must be positive");
   std::unique_ptr<HnswIndex> index(new HnswIndex(dim, metric, spec));
   try {
@@ -220,6 +254,7 @@ Status HnswIndex::Add(std::span<const Offset> offsets, MatrixView rows) {
       if (failed) return Status::Internal("hnswlib: " + error);
     }
     ReorderForLocality(h);
+    if (spec_.codes == Codes::kSq8) graph_->EncodeAll(dim_, spec_.quantile, /*train=*/true);
   } catch (const std::exception& e) {
     return Status::Internal(std::string("hnswlib: ") + e.what());
   }
@@ -239,15 +274,104 @@ struct Closer {  // min-heap by distance
   bool operator()(const Candidate& a, const Candidate& b) const { return a.distance > b.distance; }
 };
 
+// What a walk compares: the float vectors inside hnswlib's nodes, or the
+// int8 codes beside them. Each gives the distance of a node to the query and
+// prefetches its data: the first cache line, and the rest shortly before use.
+class FloatScorer {
+ public:
+  FloatScorer(const hnswlib::HierarchicalNSW<float>& h, const MetricDistance& metric, const float* query)
+      : level0_(h.data_level0_memory_),
+        stride_(h.size_data_per_element_),
+        data_offset_(h.offsetData_),
+        kernel_(metric.space_kernel()),
+        dim_(metric.dim_ptr()),
+        vector_bytes_(*metric.dim_ptr() * sizeof(float)),
+        query_(query) {}
+  float operator()(NodeId id) const { return kernel_(query_, data_of(id), dim_); }
+  void PrefetchFirst(NodeId id) const { __builtin_prefetch(data_of(id)); }
+  void PrefetchRest(NodeId id) const {
+    const char* vector = reinterpret_cast<const char*>(data_of(id));
+    for (size_t line = 64; line < vector_bytes_; line += 64) __builtin_prefetch(vector + line);
+  }
+
+ private:
+  const float* data_of(NodeId id) const {
+    return reinterpret_cast<const float*>(level0_ + id * stride_ + data_offset_);
+  }
+  const char* const level0_;
+  const size_t stride_;
+  const size_t data_offset_;
+  const SpaceDistanceFn kernel_;
+  const size_t* const dim_;
+  const size_t vector_bytes_;
+  const float* const query_;
+};
+
+// The int8 walk. A code c stands for x = lo + step*c (per dimension), so
+//   q.x = sum q*lo + sum (q*step)*c,
+// and q*step, scaled to -127..127, makes the second sum one exact integer
+// dot product of bytes (quantized_kernels.h: VNNI where the CPU has it).
+// Cosine and Dot rank by 1 - q.x; Euclid by |q|^2 - 2 q.x + |x|^2 with |x|^2
+// of the decoded vector stored per node.
+class CodeScorer {
+ public:
+  CodeScorer(const HnswIndex::Graph& g, Metric metric, size_t dim, const float* query)
+      : codes_(g.codes.data()),
+        norms_(g.code_norms.data()),
+        dim_(dim),
+        dot_(ActiveQuantizedKernels().dot_u8s8),
+        euclid_(metric == Metric::kEuclid) {
+    thread_local std::vector<int8_t> scaled;
+    thread_local std::vector<float> weights;
+    scaled.resize(dim);
+    weights.resize(dim);
+    float bias = 0.0f, largest = 0.0f, query_norm = 0.0f;
+    for (size_t d = 0; d < dim; ++d) {
+      weights[d] = query[d] * g.sq8.step[d];
+      bias += query[d] * g.sq8.lo[d];
+      largest = std::max(largest, std::fabs(weights[d]));
+      query_norm += query[d] * query[d];
+    }
+    scale_ = largest > 0.0f ? largest / 127.0f : 1.0f;
+    for (size_t d = 0; d < dim; ++d) {
+      scaled[d] = static_cast<int8_t>(std::clamp(std::round(weights[d] / scale_), -127.0f, 127.0f));
+    }
+    query_ = scaled.data();
+    bias_ = bias;
+    query_norm_ = query_norm;
+  }
+  float operator()(NodeId id) const {
+    const float dot = bias_ + scale_ * static_cast<float>(dot_(codes_ + size_t{id} * dim_, query_, dim_));
+    return euclid_ ? query_norm_ - 2.0f * dot + norms_[id] : 1.0f - dot;
+  }
+  void PrefetchFirst(NodeId id) const { __builtin_prefetch(codes_ + size_t{id} * dim_); }
+  void PrefetchRest(NodeId id) const {
+    const uint8_t* code = codes_ + size_t{id} * dim_;
+    // From the code's second cache line on (it may start mid-line).
+    const uintptr_t first_line = reinterpret_cast<uintptr_t>(code) & ~uintptr_t{63};
+    for (uintptr_t line = first_line + 64; line < reinterpret_cast<uintptr_t>(code + dim_); line += 64) {
+      __builtin_prefetch(reinterpret_cast<const void*>(line));
+    }
+  }
+
+ private:
+  const uint8_t* const codes_;
+  const float* const norms_;
+  const size_t dim_;
+  int32_t (*const dot_)(const uint8_t*, const int8_t*, size_t);
+  const bool euclid_;
+  const int8_t* query_ = nullptr;
+  float scale_ = 1.0f, bias_ = 0.0f, query_norm_ = 0.0f;
+};
+
 // The base-layer beam search of hnswlib's searchBaseLayerST, with the filter
 // tested as nodes are reached: rejected nodes are still walked through (they
 // keep the graph connected) but never enter the result set, exactly like
 // hnswlib's treatment of deleted nodes.
 // Leaves the (up to) ef closest accepted nodes in *out, as a max-heap.
-template <bool kFiltered>
-void SearchBaseLayer(const hnswlib::HierarchicalNSW<float>& h, const MetricDistance& metric,
-                     const float* query, NodeId entry, size_t ef, const OffsetFilter* filter,
-                     std::vector<Candidate>* out) {
+template <bool kFiltered, class Scorer>
+void SearchBaseLayer(const hnswlib::HierarchicalNSW<float>& h, const Scorer& distance, NodeId entry, size_t ef,
+                     const OffsetFilter* filter, std::vector<Candidate>* out) {
   // Visited nodes as a bitset (1 bit a node: 12.5 KB for 100k nodes, which
   // stays in L1/L2) instead of hnswlib's 16-bit tag per node, whose 200 KB per
   // 100k nodes miss the cache on most checks. Clearing it costs a memset per
@@ -269,28 +393,16 @@ void SearchBaseLayer(const hnswlib::HierarchicalNSW<float>& h, const MetricDista
   // compiler need not reload members after every store to the heaps below.
   const char* const level0 = h.data_level0_memory_;
   const size_t stride = h.size_data_per_element_;
-  const size_t data_offset = h.offsetData_;
   const size_t label_offset = h.label_offset_;
-  const SpaceDistanceFn kernel = metric.space_kernel();
-  const size_t* const dim = metric.dim_ptr();
   // The first pass below fetches each vector's first cache line only; the rest
   // of a vector is fetched kRestAhead distances before the kernel reads it.
   // One ahead is too late, all at once overflows the core's outstanding-miss
   // buffers; two ahead measured best (bench/hnsw_vs_hnswlib, glove100).
   constexpr size_t kRestAhead = 2;
-  const size_t vector_bytes = *dim * sizeof(float);
 
-  auto data_of = [&](NodeId id) {
-    return reinterpret_cast<const float*>(level0 + id * stride + data_offset);
-  };
-  auto prefetch_rest = [&](NodeId id) {
-    const char* vector = reinterpret_cast<const char*>(data_of(id));
-    for (size_t line = 64; line < vector_bytes; line += 64) __builtin_prefetch(vector + line);
-  };
   auto links_of = [&](NodeId id) {
     return reinterpret_cast<const hnswlib::linklistsizeint*>(level0 + id * stride);
   };
-  auto distance = [&](NodeId id) { return kernel(query, data_of(id), dim); };
   auto accepted = [&](NodeId id) {
     if constexpr (!kFiltered) return true;
     hnswlib::labeltype label;
@@ -341,12 +453,12 @@ void SearchBaseLayer(const hnswlib::HierarchicalNSW<float>& h, const MetricDista
       const NodeId n = neighbours[j];
       if (test_and_set(n)) continue;
       fresh[fresh_count++] = n;
-      __builtin_prefetch(data_of(n));
+      distance.PrefetchFirst(n);
     }
-    for (size_t j = 0; j < std::min(kRestAhead, fresh_count); ++j) prefetch_rest(fresh[j]);
+    for (size_t j = 0; j < std::min(kRestAhead, fresh_count); ++j) distance.PrefetchRest(fresh[j]);
     for (size_t j = 0; j < fresh_count; ++j) {
       const NodeId n = fresh[j];
-      if (j + kRestAhead < fresh_count) prefetch_rest(fresh[j + kRestAhead]);
+      if (j + kRestAhead < fresh_count) distance.PrefetchRest(fresh[j + kRestAhead]);
       const float d = distance(n);
       if (top.size() < ef || d < bound) {
         candidates.push_back({d, n});
@@ -371,19 +483,15 @@ void SearchBaseLayer(const hnswlib::HierarchicalNSW<float>& h, const MetricDista
 
 }  // namespace
 
-Result<std::vector<Hit>> HnswIndex::Search(VectorView query, const SearchParams& params) const {
-  if (query.size() != dim_) return Status::InvalidArgument("query dimension mismatch");
-  const auto& h = *graph_->hnsw;
-  if (h.cur_element_count == 0 || params.k == 0) return std::vector<Hit>{};
-  const MetricDistance& distance = graph_->distance;
-  const float* q = query.data();
-  if (params.exact) return SearchExact(q, params);
-  const size_t ef = std::max(params.ef != 0 ? params.ef : spec_.ef_search, params.k);
+namespace {
 
-  // Greedy descent through the upper layers, as hnswlib's searchKnn does.
+// Greedy descent through the upper layers, as hnswlib's searchKnn does, then
+// the beam search of the base layer. Leaves the beam in *top, nearest first.
+template <class Scorer>
+void Walk(const hnswlib::HierarchicalNSW<float>& h, const Scorer& distance, size_t ef,
+          const OffsetFilter* filter, std::vector<Candidate>* top) {
   NodeId current = h.enterpoint_node_;
-  float current_distance =
-      distance(q, reinterpret_cast<const float*>(h.getDataByInternalId(current)));
+  float current_distance = distance(current);
   for (int level = h.maxlevel_; level > 0; --level) {
     bool changed = true;
     while (changed) {
@@ -392,7 +500,7 @@ Result<std::vector<Hit>> HnswIndex::Search(VectorView query, const SearchParams&
       const size_t count = h.getListCount(links);
       const NodeId* neighbours = reinterpret_cast<const NodeId*>(links + 1);
       for (size_t j = 0; j < count; ++j) {
-        const float d = distance(q, reinterpret_cast<const float*>(h.getDataByInternalId(neighbours[j])));
+        const float d = distance(neighbours[j]);
         if (d < current_distance) {
           current_distance = d;
           current = neighbours[j];
@@ -401,20 +509,58 @@ Result<std::vector<Hit>> HnswIndex::Search(VectorView query, const SearchParams&
       }
     }
   }
+  if (filter != nullptr) {
+    SearchBaseLayer<true>(h, distance, current, ef, filter, top);
+  } else {
+    SearchBaseLayer<false>(h, distance, current, ef, nullptr, top);
+  }
+  std::sort_heap(top->begin(), top->end(), Farther());
+}
+
+}  // namespace
+
+Result<std::vector<Hit>> HnswIndex::Search(VectorView query, const SearchParams& params) const {
+  if (query.size() != dim_) return Status::InvalidArgument("query dimension mismatch");
+  const auto& h = *graph_->hnsw;
+  if (h.cur_element_count == 0 || params.k == 0) return std::vector<Hit>{};
+  const float* q = query.data();
+  if (params.exact) return SearchExact(q, params);
+  size_t ef = std::max(params.ef != 0 ? params.ef : spec_.ef_search, params.k);
 
   thread_local std::vector<Candidate> top;
-  if (params.filter != nullptr) {
-    SearchBaseLayer<true>(h, distance, q, current, ef, params.filter, &top);
-  } else {
-    SearchBaseLayer<false>(h, distance, q, current, ef, nullptr, &top);
-  }
-  std::sort_heap(top.begin(), top.end(), Farther());
   std::vector<Hit> hits;
-  hits.reserve(std::min(params.k, top.size()));
-  for (size_t i = 0; i < top.size() && hits.size() < params.k; ++i) {
-    hits.push_back({static_cast<Offset>(h.getExternalLabel(top[i].node)), top[i].distance});
+  const bool coded = spec_.codes == Codes::kSq8 && !params.ignore_codes && !graph_->codes.empty();
+  if (!coded) {
+    Walk(h, FloatScorer(h, graph_->distance, q), ef, params.filter, &top);
+    hits.reserve(std::min(params.k, top.size()));
+    for (size_t i = 0; i < top.size() && hits.size() < params.k; ++i) {
+      hits.push_back({static_cast<Offset>(h.getExternalLabel(top[i].node)), top[i].distance});
+    }
+    return hits;
   }
-  return hits;
+  // The int8 walk, then the k*oversampling nearest by code distance
+  // re-ranked by their float distance.
+  size_t wanted = params.k;
+  if (params.rescore) {
+    const double oversampling = params.oversampling > 0 ? std::max(params.oversampling, 1.0) : kInt8Oversampling;
+    wanted = static_cast<size_t>(std::ceil(static_cast<double>(params.k) * oversampling));
+    ef = std::max(ef, wanted);
+  }
+  Walk(h, CodeScorer(*graph_, metric_, dim_, q), ef, params.filter, &top);
+  const size_t take = std::min(wanted, top.size());
+  if (!params.rescore) {
+    for (size_t i = 0; i < take; ++i) {
+      hits.push_back({static_cast<Offset>(h.getExternalLabel(top[i].node)), top[i].distance});
+    }
+    return hits;
+  }
+  TopK exact(params.k);
+  for (size_t i = 0; i < take; ++i) {
+    const NodeId node = top[i].node;
+    exact.Push(static_cast<Offset>(h.getExternalLabel(node)),
+               graph_->distance(q, reinterpret_cast<const float*>(h.getDataByInternalId(node))));
+  }
+  return exact.Take();
 }
 
 std::vector<Hit> HnswIndex::SearchExact(const float* query, const SearchParams& params) const {
@@ -466,6 +612,9 @@ Result<std::unique_ptr<Index>> HnswIndex::CloneWithCapacity(size_t capacity) con
     dst.label_lookup_ = src.label_lookup_;
     dst.enterpoint_node_ = src.enterpoint_node_;
     dst.maxlevel_ = src.maxlevel_;
+    copy->graph_->sq8 = graph_->sq8;
+    copy->graph_->codes = graph_->codes;
+    copy->graph_->code_norms = graph_->code_norms;
   } catch (const std::exception& e) {
     return Status::Internal(std::string("hnswlib clone: ") + e.what());
   }
@@ -500,7 +649,8 @@ struct Layout {
 // Format 1: u32 version, u64 count, Layout (6 x u64), u32 entry point, i32 max
 // level, the level-0 array (count x stride bytes: links, vector, label per
 // node, in hnswlib's layout), i32 level per node, then for each node with level
-// > 0 its upper link lists (level x links_size bytes). Node order is the BFS
+// > 0 its upper link lists (level x links_size bytes); with spec.codes kSq8,
+// then the code ranges (dim f32 lows, dim f32 steps). Node order is the BFS
 // order Add() left, so a loaded graph is laid out like the saved one.
 Status HnswIndex::Save(ByteWriter& out) const {
   const auto& h = *graph_->hnsw;
@@ -517,6 +667,12 @@ Status HnswIndex::Save(ByteWriter& out) const {
     if (h.element_levels_[i] > 0) {
       RETURN_IF_ERROR(out.Write(h.linkLists_[i], h.size_links_per_element_ * h.element_levels_[i]));
     }
+  }
+  if (spec_.codes == Codes::kSq8) {
+    // The ranges only: the codes are recomputed from the floats at load.
+    const Sq8Ranges& r = graph_->sq8;
+    RETURN_IF_ERROR(out.Write(r.lo.data(), r.lo.size() * sizeof(float)));
+    RETURN_IF_ERROR(out.Write(r.step.data(), r.step.size() * sizeof(float)));
   }
   return Status::OK();
 }
@@ -601,6 +757,14 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Load(size_t dim, Metric metric, co
       h.enterpoint_node_ = entry;
       h.maxlevel_ = max_level;
     }
+    if (spec.codes == Codes::kSq8) {
+      Sq8Ranges& r = index->graph_->sq8;
+      r.lo.resize(dim);
+      r.step.resize(dim);
+      RETURN_IF_ERROR(in.Read(r.lo.data(), dim * sizeof(float)));
+      RETURN_IF_ERROR(in.Read(r.step.data(), dim * sizeof(float)));
+      index->graph_->EncodeAll(dim, spec.quantile, /*train=*/false);
+    }
   } catch (const std::exception& e) {
     return Status::Internal(std::string("hnswlib load: ") + e.what());
   }
@@ -621,6 +785,7 @@ size_t HnswIndex::MemoryBytes() const {
     bytes += h.size_links_per_element_ * h.element_levels_[i];
   }
   bytes += h.label_lookup_.size() * (sizeof(size_t) + sizeof(NodeId) + 16);
+  bytes += graph_->codes.capacity() + graph_->code_norms.capacity() * sizeof(float);
   return bytes;
 }
 

@@ -1,5 +1,10 @@
 // HnswIndex: an HNSW graph built by hnswlib, searched by our own walk.
 //
+// With spec.codes == kSq8 (Qdrant's scalar int8 quantization) the walk
+// compares one-byte-a-dimension codes kept beside the graph instead of the
+// floats, with integer SIMD (AVX-512 VNNI or AVX2), then re-ranks the best
+// k*oversampling by their float distance.
+//
 // hnswlib (0.6.2 in Debian) builds the graph, with our SIMD kernels behind its
 // space interface. Searching is ours (hnsw_search.cc): the same algorithm as
 // hnswlib's searchKnn, calling the kernels directly and testing an OffsetFilter
@@ -40,6 +45,10 @@ class HnswIndex final : public Index {
   Metric metric() const override { return metric_; }
   size_t MemoryBytes() const override;
   bool is_exact() const override { return false; }
+
+  // Codes::kSq8: candidates re-ranked by float distance per hit wanted when a
+  // search gives no oversampling (see docs/API.md for the measurements).
+  static constexpr double kInt8Oversampling = 2.0;
 
   struct Graph;  // hnswlib state; defined in hnsw_index.cc
 

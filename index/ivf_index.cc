@@ -7,6 +7,7 @@
 
 #include "index/ivf_training.h"
 #include "index/quantized_kernels.h"
+#include "index/sq8_codes.h"
 #include "index/top_k.h"
 
 namespace sextant {
@@ -18,45 +19,9 @@ constexpr size_t kMaxLists = 65536;
 constexpr size_t kPointsPerList = 39;       // FAISS's minimum for stable k-means
 constexpr size_t kMinAutoLists = 16;        // below this, a scan of everything is as fast
 constexpr size_t kMinPqTrainingPoints = 1024;
-constexpr size_t kSq8SampleRows = 65536;    // rows the per-dimension ranges are read from
 constexpr size_t kPqSampleRows = 65536;     // rows the PQ codebooks are trained on
 
 uint32_t CodesCode(Codes codes) { return static_cast<uint32_t>(codes); }
-
-// Per-dimension range holding `quantile` of the sample's values: the codes
-// spend their 256 levels on the bulk, and the rare outliers clamp (their
-// distance is off a little; rescoring with the floats corrects the ranking).
-void TrainSq8(MatrixView sample, float quantile, std::vector<float>* lo, std::vector<float>* step) {
-  const size_t n = sample.rows(), dim = sample.dim();
-  lo->assign(dim, 0.0f);
-  step->assign(dim, 1.0f);
-  if (n == 0) return;
-  const double tail = (1.0 - std::clamp<double>(quantile, 0.5, 1.0)) / 2.0;
-  const size_t low_rank = static_cast<size_t>(std::floor(tail * static_cast<double>(n - 1)));
-  const size_t high_rank = n - 1 - low_rank;
-  std::vector<float> values(n);
-  for (size_t d = 0; d < dim; ++d) {
-    for (size_t i = 0; i < n; ++i) values[i] = sample.row(i)[d];
-    std::nth_element(values.begin(), values.begin() + low_rank, values.end());
-    const float low = values[low_rank];
-    std::nth_element(values.begin(), values.begin() + high_rank, values.end());
-    const float high = values[high_rank];
-    (*lo)[d] = low;
-    // A constant dimension decodes exactly to `low` with any step.
-    (*step)[d] = high > low ? (high - low) / 255.0f : 1.0f;
-  }
-}
-
-// Every `stride`-th row, up to `max_rows` rows: a deterministic sample.
-std::vector<float> SampleRows(MatrixView rows, size_t max_rows, size_t* count) {
-  const size_t stride = std::max<size_t>(1, (rows.rows() + max_rows - 1) / max_rows);
-  std::vector<float> out;
-  *count = 0;
-  for (size_t i = 0; i < rows.rows(); i += stride, ++*count) {
-    out.insert(out.end(), rows.row(i), rows.row(i) + rows.dim());
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -134,10 +99,8 @@ float IvfIndex::CoarseDistance(const float* query, size_t c) const {
 
 void IvfIndex::EncodeInto(List& list, const float* row, uint32_t list_id) {
   if (spec_.codes == Codes::kSq8) {
-    for (size_t d = 0; d < dim_; ++d) {
-      const float code = std::round((row[d] - sq8_lo_[d]) / sq8_step_[d]);
-      list.codes.push_back(static_cast<uint8_t>(std::clamp(code, 0.0f, 255.0f)));
-    }
+    list.codes.resize(list.codes.size() + dim_);
+    EncodeSq8(row, sq8_, list.codes.data() + list.codes.size() - dim_);
   } else if (spec_.codes == Codes::kPq) {
     std::vector<float> residual(dim_);
     const float* centroid = centroids_.data() + size_t{list_id} * dim_;
@@ -209,9 +172,7 @@ Status IvfIndex::Rebuild(std::span<const Offset> offsets, MatrixView rows) {
   centroids_ = std::move(centroids);
 
   if (spec_.codes == Codes::kSq8) {
-    size_t sampled = 0;
-    const std::vector<float> sample = SampleRows(all, kSq8SampleRows, &sampled);
-    TrainSq8(MatrixView(sample.data(), sampled, dim_), spec_.quantile, &sq8_lo_, &sq8_step_);
+    sq8_ = TrainSq8Ranges(all, spec_.quantile);
   } else if (spec_.codes == Codes::kPq) {
     // Codebooks of residuals: each vector minus its list's centroid.
     const size_t stride = std::max<size_t>(1, (n + kPqSampleRows - 1) / kPqSampleRows);
@@ -363,8 +324,8 @@ Result<std::vector<Hit>> IvfIndex::Search(VectorView query, const SearchParams& 
     weights.resize(dim_);
     weights_bias = 0.0f;
     for (size_t d = 0; d < dim_; ++d) {
-      weights[d] = q[d] * sq8_step_[d];
-      weights_bias += q[d] * sq8_lo_[d];
+      weights[d] = q[d] * sq8_.step[d];
+      weights_bias += q[d] * sq8_.lo[d];
     }
   }
   if (coded && spec_.codes == Codes::kPq && inner_product()) fill_pq_tables(q, /*dot=*/true);
@@ -392,7 +353,7 @@ Result<std::vector<Hit>> IvfIndex::Search(VectorView query, const SearchParams& 
         const uint8_t* code = codes + e * dim_;
         const float d = inner_product()
                             ? 1.0f - (weights_bias + qk.sq8_weighted_sum(weights.data(), code, dim_))
-                            : qk.sq8_l2_sqr(q, code, sq8_lo_.data(), sq8_step_.data(), dim_);
+                            : qk.sq8_l2_sqr(q, code, sq8_.lo.data(), sq8_.step.data(), dim_);
         top.Push(list.offsets[e], d);
       }
     } else {  // kPq
@@ -442,8 +403,7 @@ Result<std::unique_ptr<Index>> IvfIndex::CloneWithCapacity(size_t capacity) cons
   copy->pq_m_ = pq_m_;
   copy->centroids_ = centroids_;
   copy->lists_ = lists_;
-  copy->sq8_lo_ = sq8_lo_;
-  copy->sq8_step_ = sq8_step_;
+  copy->sq8_ = sq8_;
   copy->pq_codebooks_ = pq_codebooks_;
   copy->locations_ = locations_;
   copy->count_ = count_;
@@ -453,7 +413,7 @@ Result<std::unique_ptr<Index>> IvfIndex::CloneWithCapacity(size_t capacity) cons
 
 size_t IvfIndex::MemoryBytes() const {
   size_t bytes = centroids_.capacity() * sizeof(float) + locations_.capacity() * sizeof(Location) +
-                 (sq8_lo_.capacity() + sq8_step_.capacity() + pq_codebooks_.capacity()) * sizeof(float);
+                 (sq8_.lo.capacity() + sq8_.step.capacity() + pq_codebooks_.capacity()) * sizeof(float);
   for (const List& list : lists_) {
     bytes += sizeof(List) + list.offsets.capacity() * sizeof(Offset) +
              list.vectors.capacity() * sizeof(float) + list.codes.capacity();
@@ -477,8 +437,8 @@ Status IvfIndex::Save(ByteWriter& out) const {
   if (trained()) {
     RETURN_IF_ERROR(write_floats(centroids_));
     if (spec_.codes == Codes::kSq8) {
-      RETURN_IF_ERROR(write_floats(sq8_lo_));
-      RETURN_IF_ERROR(write_floats(sq8_step_));
+      RETURN_IF_ERROR(write_floats(sq8_.lo));
+      RETURN_IF_ERROR(write_floats(sq8_.step));
     } else if (spec_.codes == Codes::kPq) {
       RETURN_IF_ERROR(write_floats(pq_codebooks_));
     }
@@ -521,8 +481,8 @@ Result<std::unique_ptr<IvfIndex>> IvfIndex::Load(size_t dim, Metric metric, cons
   if (trained) {
     RETURN_IF_ERROR(read_floats(&index->centroids_, nlist * dim));
     if (spec.codes == Codes::kSq8) {
-      RETURN_IF_ERROR(read_floats(&index->sq8_lo_, dim));
-      RETURN_IF_ERROR(read_floats(&index->sq8_step_, dim));
+      RETURN_IF_ERROR(read_floats(&index->sq8_.lo, dim));
+      RETURN_IF_ERROR(read_floats(&index->sq8_.step, dim));
     } else if (spec.codes == Codes::kPq) {
       RETURN_IF_ERROR(read_floats(&index->pq_codebooks_, pq_m * 256 * (dim / pq_m)));
     }

@@ -24,6 +24,7 @@
 
 #include "index/index.h"
 #include "index/metric_distance.h"
+#include "index/sq8_codes.h"
 
 namespace sextant {
 
@@ -107,8 +108,7 @@ class IvfIndex final : public Index {
   size_t pq_m_ = 0;                  // kPq
   std::vector<float> centroids_;     // nlist x dim; empty while untrained
   std::vector<List> lists_;          // one list while untrained
-  std::vector<float> sq8_lo_;        // kSq8: dim lower bounds
-  std::vector<float> sq8_step_;      // kSq8: dim steps (range / 255)
+  Sq8Ranges sq8_;                    // kSq8
   std::vector<float> pq_codebooks_;  // kPq: pq_m x 256 x (dim / pq_m)
   std::vector<Location> locations_;  // sorted by offset
   size_t count_ = 0;

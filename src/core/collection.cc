@@ -97,14 +97,47 @@ size_t Collection::Count() const {
   return id_to_offset_.size();
 }
 
+CollectionConfig Collection::config() const {
+  std::shared_lock<std::shared_mutex> lock(config_mu_);
+  return config_;
+}
+
+Status Collection::UpdateConfig(const std::function<Status(CollectionConfig*)>& edit) {
+  std::lock_guard<std::mutex> update(config_update_mu_);
+  CollectionConfig next = config();
+  RETURN_IF_ERROR(edit(&next));
+  if (next.dim != config_.dim || next.metric != config_.metric || next.write_policy != config_.write_policy) {
+    return Status::InvalidArgument("the vector size, distance and write policy of a collection cannot change");
+  }
+  RETURN_IF_ERROR(next.Validate());
+  RETURN_IF_ERROR(store_->PutMeta(kConfigKey, next.Encode()));
+  {
+    // Field by field: the fields that never change are read without the lock.
+    std::unique_lock<std::shared_mutex> lock(config_mu_);
+    config_.index = next.index;
+    config_.hnsw = next.hnsw;
+    config_.ivf = next.ivf;
+    config_.quantization = next.quantization;
+    config_.optimizer = next.optimizer;
+    config_.on_disk_payload = next.on_disk_payload;
+  }
+  Schedule();  // rebuild what the new config builds otherwise
+  return Status::OK();
+}
+
 CollectionInfo Collection::Info() const {
   CollectionInfo info;
-  info.config = config_;
+  info.config = config();
   info.points_count = Count();
+  const IndexSpec target = SegmentIndexSpec(info.config, env_.build_threads);
   for (const auto& s : SegmentsSnapshot()) {
     ++info.segments_count;
     if (s->state() == Segment::State::kIndexed) info.indexed_vectors_count += s->index().size();
-    if (s->state() == Segment::State::kFrozen) info.status = CollectionInfo::Status::kYellow;
+    // Yellow while a segment waits for its index or for a rebuild.
+    if (s->state() == Segment::State::kFrozen ||
+        (s->state() == Segment::State::kIndexed && !s->spec().BuildsSameAs(target))) {
+      info.status = CollectionInfo::Status::kYellow;
+    }
   }
   std::shared_lock<std::shared_mutex> schema(schema_mu_);
   std::shared_lock<std::shared_mutex> payload(payload_mu_);

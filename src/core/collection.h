@@ -57,7 +57,14 @@ class Collection : public std::enable_shared_from_this<Collection> {
   ~Collection();
 
   const std::string& name() const { return name_; }
-  const CollectionConfig& config() const { return config_; }
+  // The config now (index settings change through UpdateConfig; the vector
+  // size, metric and write policy never change).
+  CollectionConfig config() const;
+  // Applies `edit` to the config (Qdrant's PATCH /collections/{name}, and the
+  // ivf_config endpoints), validates and persists it (synced) before it takes
+  // effect. Segments built otherwise than the new config says are rebuilt in
+  // the background; searches keep using them until their replacement is ready.
+  Status UpdateConfig(const std::function<Status(CollectionConfig*)>& edit);
   // The sequence number of the last write appended.
   SeqNo last_seq() const { return last_seq_.load(); }
 
@@ -210,7 +217,11 @@ class Collection : public std::enable_shared_from_this<Collection> {
 
   const std::string dir_;
   const std::string name_;
-  const CollectionConfig config_;
+  // dim, metric and write_policy are read without a lock (they never
+  // change); the index settings only under config_mu_ (config()).
+  CollectionConfig config_;
+  mutable std::shared_mutex config_mu_;
+  std::mutex config_update_mu_;  // one UpdateConfig at a time
   const Env env_;
   std::unique_ptr<CollectionStore> store_;
 

@@ -1,5 +1,5 @@
-// Collection indexing: the optimizer's step. Builds the HNSW index of one frozen
-// segment, either by extending the smallest indexed segment that still has room
+// Collection indexing: the optimizer's step. Builds the index (HNSW or IVF, as
+// the config says) of one frozen segment, either by extending the smallest indexed segment that still has room
 // (a copy: searches keep reading the original) or as a new segment, then swaps
 // it in atomically. Searches keep using the frozen flat copy until then.
 //
@@ -10,6 +10,7 @@
 // holds its points) or the new one.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/collection.h"
@@ -23,46 +24,69 @@ Status Collection::OptimizeStep(bool* more) {
   *more = false;
   std::lock_guard<std::mutex> lock(optimize_mu_);
   if (dropped_) return Status::OK();
+  const CollectionConfig config = this->config();
+  const IndexSpec spec = SegmentIndexSpec(config, env_.build_threads);
   const auto segments = SegmentsSnapshot();
-  std::shared_ptr<Segment> frozen;
+  // Work, in order: a frozen segment waiting for its index; else an indexed
+  // segment built otherwise than the config now says (after an update of
+  // hnsw_config, ivf_config or quantization_config), rebuilt from its vectors.
+  std::shared_ptr<Segment> source;
   for (const auto& s : segments) {
     if (s->state() == Segment::State::kFrozen) {
-      frozen = s;
+      source = s;
       break;
     }
   }
-  if (!frozen) return Status::OK();
+  const bool rebuild = !source;
+  if (rebuild) {
+    for (const auto& s : segments) {
+      if (s->state() == Segment::State::kIndexed && !s->spec().BuildsSameAs(spec)) {
+        source = s;
+        break;
+      }
+    }
+  }
+  if (!source) return Status::OK();
   const auto start = std::chrono::steady_clock::now();
 
-  // Frozen segments are always FlatIndex (growing segments are created flat).
-  const auto& flat = static_cast<const FlatIndex&>(frozen->index());
+  // The live vectors of the source, in offset order.
   std::vector<Offset> offsets;
   std::vector<float> rows;
-  for (size_t r = 0; r < flat.size(); ++r) {
-    const Offset off = flat.OffsetAt(r);
-    if (deleted_.Test(off)) continue;  // no point indexing what is already gone
-    offsets.push_back(off);
-    rows.insert(rows.end(), flat.Row(r), flat.Row(r) + config_.dim);
+  if (!rebuild) {
+    // Frozen segments are always FlatIndex (growing segments are created flat).
+    const auto& flat = static_cast<const FlatIndex&>(source->index());
+    for (size_t r = 0; r < flat.size(); ++r) {
+      const Offset off = flat.OffsetAt(r);
+      if (deleted_.Test(off)) continue;  // no point indexing what is already gone
+      offsets.push_back(off);
+      rows.insert(rows.end(), flat.Row(r), flat.Row(r) + config_.dim);
+    }
+  } else {
+    source->index().ForEachOffset([&](Offset off) {
+      if (!deleted_.Test(off)) offsets.push_back(off);
+    });
+    std::sort(offsets.begin(), offsets.end());
+    rows.reserve(offsets.size() * config_.dim);
+    for (Offset off : offsets) {
+      const float* v = source->index().Vector(off);
+      rows.insert(rows.end(), v, v + config_.dim);
+    }
   }
 
-  // With nothing left to index there is no new segment: extending one would
-  // only drop it from the list.
+  // A frozen segment extends the smallest indexed segment built the same way
+  // that still has room. With nothing left to index there is no new segment:
+  // extending one would only drop it from the list.
   std::shared_ptr<Segment> target;
-  const size_t max_points = config_.optimizer.MaxSegmentPoints(config_.dim);
+  const size_t max_points = config.optimizer.MaxSegmentPoints(config_.dim);
   for (const auto& s : segments) {
-    if (offsets.empty() || s->state() != Segment::State::kIndexed) continue;
+    if (rebuild || offsets.empty() || s->state() != Segment::State::kIndexed) continue;
+    if (!s->spec().BuildsSameAs(spec)) continue;
     if (s->index().size() + offsets.size() > max_points) continue;
     if (!target || s->index().size() < target->index().size()) target = s;
   }
 
   std::unique_ptr<Index> index;
-  IndexSpec spec;
   if (!offsets.empty()) {
-    spec.kind = IndexSpec::Kind::kHnsw;
-    spec.m = config_.hnsw.m;
-    spec.ef_construct = config_.hnsw.ef_construct;
-    spec.ef_search = config_.hnsw.ef;
-    spec.build_threads = env_.build_threads;
     if (target) {
       ASSIGN_OR_RETURN(index, target->index().CloneWithCapacity(target->index().size() + offsets.size()));
     } else {
@@ -74,7 +98,7 @@ Status Collection::OptimizeStep(bool* more) {
   if (dropped_) return Status::OK();
 
   // The writes the new segment holds points of.
-  SeqNo first_seq = frozen->first_seq(), last_seq = frozen->last_seq();
+  SeqNo first_seq = source->first_seq(), last_seq = source->last_seq();
   if (target) {
     first_seq = std::min(first_seq, target->first_seq());
     last_seq = last_seq == Segment::kNoSeq ? target->last_seq() : std::max(last_seq, target->last_seq());
@@ -91,7 +115,7 @@ Status Collection::OptimizeStep(bool* more) {
       // and indexes them again. The op log keeps them until a save succeeds.
       spdlog::error("collection {}: could not save segment: {}", name_, saved.status().ToString());
     }
-    sealed = std::make_shared<Segment>(next_segment_id_++, Segment::State::kIndexed, std::move(index),
+    sealed = std::make_shared<Segment>(next_segment_id_++, Segment::State::kIndexed, std::move(index), spec,
                                        std::move(file));
     sealed->SetSeqRange(first_seq, last_seq);
   }
@@ -99,11 +123,14 @@ Status Collection::OptimizeStep(bool* more) {
     std::unique_lock<std::shared_mutex> seg_lock(segments_mu_);
     std::vector<std::shared_ptr<Segment>> next;
     for (const auto& s : segments_) {
-      if (s != frozen && s != target) next.push_back(s);
+      if (s != source && s != target) next.push_back(s);
     }
     if (sealed) next.insert(next.begin(), sealed);
     segments_ = std::move(next);
-    for (const auto& s : segments_) *more |= s->state() == Segment::State::kFrozen;
+    for (const auto& s : segments_) {
+      *more |= s->state() == Segment::State::kFrozen ||
+               (s->state() == Segment::State::kIndexed && !s->spec().BuildsSameAs(spec));
+    }
   }
   indexing_cv_.notify_all();
   Status persisted = PersistManifest();
@@ -112,8 +139,8 @@ Status Collection::OptimizeStep(bool* more) {
     spdlog::error("collection {}: could not write segment manifest: {}", name_, persisted.ToString());
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  spdlog::info("collection {}: indexed {} vectors{} in {:.2f}s", name_, offsets.size(),
-               target ? " (extending a segment)" : "", secs);
+  spdlog::info("collection {}: {} {} vectors ({}){} in {:.2f}s", name_, rebuild ? "rebuilt" : "indexed",
+               offsets.size(), IndexKindName(config.index), target ? ", extending a segment" : "", secs);
   return Status::OK();
 }
 

@@ -77,10 +77,15 @@ Result<std::vector<ScoredPoint>> Collection::Query(const QueryOptions& options) 
   const auto segments = SegmentsSnapshot();
   const LiveFilter live(deleted_, excluded);
   const MatchFilter match(matching, deleted_, excluded);
+  const CollectionConfig config = this->config();
   SearchParams params;
   params.k = wanted;
-  params.ef = options.hnsw_ef != 0 ? options.hnsw_ef : config_.hnsw.ef;
+  params.ef = options.hnsw_ef != 0 ? options.hnsw_ef : config.hnsw.ef;
+  params.nprobe = options.ivf_nprobe != 0 ? options.ivf_nprobe : config.ivf.nprobe;
   params.exact = options.exact;
+  params.ignore_codes = options.ignore_quantization;
+  params.rescore = options.rescore;
+  params.oversampling = options.oversampling;
   params.filter = filtered ? static_cast<const OffsetFilter*>(&match) : &live;
 
   std::vector<Hit> hits;
@@ -171,7 +176,7 @@ Result<std::vector<Record>> Collection::Retrieve(std::span<const PointId> ids, b
 Status Collection::SearchFiltered(const std::vector<std::shared_ptr<Segment>>& segments, VectorView query,
                                   const QueryOptions& options, const Bitmap& matching,
                                   const SearchParams& base, std::vector<Hit>* hits) const {
-  const size_t full_scan_points = config_.hnsw.full_scan_threshold * 1024 / (config_.dim * sizeof(float));
+  const size_t full_scan_points = config().hnsw.full_scan_threshold * 1024 / (config_.dim * sizeof(float));
   for (const auto& s : segments) {
     const Index& index = s->index();
     // An indexed segment no longer changes: the matches it holds are counted
@@ -214,6 +219,7 @@ Status Collection::SearchFiltered(const std::vector<std::shared_ptr<Segment>>& s
       case SegmentPlan::Kind::kWalk: {
         SearchParams params = base;
         params.ef = plan.ef;
+        params.selectivity = selectivity;  // IVF probes more lists the fewer match
         ASSIGN_OR_RETURN(part, index.Search(query, params));
         break;
       }

@@ -94,7 +94,7 @@ Status Collection::Recover() {
     }
     loaded_vectors += segment->index->size();
     auto s = std::make_shared<Segment>(next_segment_id_++, Segment::State::kIndexed,
-                                       std::move(segment->index), record);
+                                       std::move(segment->index), segment->spec, record);
     s->SetSeqRange(segment->first_seq, segment->last_seq);
     loaded.push_back(std::move(s));
   }

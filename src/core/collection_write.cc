@@ -152,7 +152,7 @@ Status Collection::ApplyUpserts(std::span<const PointInput> points, std::span<co
 Status Collection::AppendToGrowing(std::span<const Offset> offsets, MatrixView rows, SeqNo first_seq,
                                    SeqNo last_seq) {
   const size_t dim = config_.dim;
-  const size_t threshold = config_.optimizer.IndexingThresholdPoints(dim);
+  const size_t threshold = config().optimizer.IndexingThresholdPoints(dim);
   size_t i = 0;
   while (i < rows.rows()) {
     // Fill the growing segment up to the indexing threshold, then rotate.

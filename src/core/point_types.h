@@ -37,6 +37,11 @@ struct QueryOptions {
   bool with_payload = false;
   bool with_vector = false;
   size_t hnsw_ef = 0;   // 0 = the collection's default
+  size_t ivf_nprobe = 0;  // IVF lists to scan; 0 = the collection's default
+  // Qdrant's params.quantization, for quantized segments (SearchParams).
+  bool ignore_quantization = false;
+  bool rescore = true;
+  double oversampling = 0;  // 0 = the index's default
   bool exact = false;   // scan every vector instead of walking indexes
   std::optional<MmrOptions> mmr;
   std::shared_ptr<const Filter> filter;  // null or empty: every point

@@ -35,9 +35,9 @@ class Segment {
   enum class State { kGrowing, kFrozen, kIndexed };
   static constexpr SeqNo kNoSeq = UINT64_MAX;
 
-  Segment(uint64_t id, State state, std::unique_ptr<Index> index,
+  Segment(uint64_t id, State state, std::unique_ptr<Index> index, IndexSpec spec = IndexSpec::Flat(),
           std::optional<SegmentFileRecord> file = std::nullopt)
-      : id_(id), state_(state), index_(std::move(index)), file_(std::move(file)) {}
+      : id_(id), state_(state), index_(std::move(index)), spec_(spec), file_(std::move(file)) {}
 
   uint64_t id() const { return id_; }
   State state() const { return state_.load(std::memory_order_acquire); }
@@ -57,6 +57,10 @@ class Segment {
     });
     return offsets_;
   }
+
+  // How the index was built (the optimizer rebuilds a segment whose spec no
+  // longer matches the collection's config).
+  const IndexSpec& spec() const { return spec_; }
 
   // The segment file holding this segment, if it was saved.
   const std::optional<SegmentFileRecord>& file() const { return file_; }
@@ -78,6 +82,7 @@ class Segment {
   const uint64_t id_;
   std::atomic<State> state_;
   const std::unique_ptr<Index> index_;
+  const IndexSpec spec_;
   const std::optional<SegmentFileRecord> file_;
   mutable std::once_flag offsets_once_;
   mutable Bitmap offsets_;

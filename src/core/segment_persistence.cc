@@ -12,7 +12,8 @@ namespace sextant {
 namespace {
 
 constexpr uint32_t kManifestVersion = 1;
-constexpr uint32_t kSegmentHeaderVersion = 1;
+// Version 1 (HNSW only, no codes) is still read.
+constexpr uint32_t kSegmentHeaderVersion = 2;
 
 class ManifestReader {
  public:
@@ -41,7 +42,14 @@ class ManifestReader {
   std::string_view data_;
 };
 
-uint32_t KindCode(IndexSpec::Kind kind) { return kind == IndexSpec::Kind::kFlat ? 0 : 1; }
+uint32_t KindCode(IndexSpec::Kind kind) {
+  switch (kind) {
+    case IndexSpec::Kind::kFlat: return 0;
+    case IndexSpec::Kind::kHnsw: return 1;
+    case IndexSpec::Kind::kIvf: return 2;
+  }
+  return 0;
+}
 
 }  // namespace
 
@@ -105,6 +113,10 @@ Result<SegmentFileRecord> SaveSegmentFile(const std::string& dir, const std::str
   RETURN_IF_ERROR(WriteValue(*writer, uint64_t{spec.m}));
   RETURN_IF_ERROR(WriteValue(*writer, uint64_t{spec.ef_construct}));
   RETURN_IF_ERROR(WriteValue(*writer, uint64_t{spec.seed}));
+  RETURN_IF_ERROR(WriteValue(*writer, static_cast<uint32_t>(spec.codes)));
+  RETURN_IF_ERROR(WriteValue(*writer, spec.quantile));
+  RETURN_IF_ERROR(WriteValue(*writer, uint64_t{spec.nlist}));
+  RETURN_IF_ERROR(WriteValue(*writer, uint64_t{spec.pq_m}));
   RETURN_IF_ERROR(WriteValue(*writer, uint64_t{first_seq}));
   RETURN_IF_ERROR(WriteValue(*writer, uint64_t{last_seq}));
   RETURN_IF_ERROR(WriteValue(*writer, uint64_t{index.size()}));
@@ -120,11 +132,14 @@ Result<LoadedSegment> LoadSegmentFile(const std::string& dir, const SegmentFileR
   if (reader->info().size != record.size || reader->info().checksum != record.checksum) {
     return Status::Corruption("segment file " + path + " is not the one the manifest lists");
   }
-  uint32_t version = 0, kind = 0, dim = 0, metric_len = 0;
-  uint64_t m = 0, ef_construct = 0, seed = 0, count = 0;
+  uint32_t version = 0, kind = 0, dim = 0, metric_len = 0, codes = 0;
+  uint64_t m = 0, ef_construct = 0, seed = 0, nlist = 0, pq_m = 0, count = 0;
+  float quantile = 0.99f;
   LoadedSegment loaded;
   RETURN_IF_ERROR(ReadValue(*reader, &version));
-  if (version != kSegmentHeaderVersion) return Status::Corruption(path + ": unknown segment header format");
+  if (version != 1 && version != kSegmentHeaderVersion) {
+    return Status::Corruption(path + ": unknown segment header format");
+  }
   RETURN_IF_ERROR(ReadValue(*reader, &kind));
   RETURN_IF_ERROR(ReadValue(*reader, &dim));
   RETURN_IF_ERROR(ReadValue(*reader, &metric_len));
@@ -134,27 +149,50 @@ Result<LoadedSegment> LoadSegmentFile(const std::string& dir, const SegmentFileR
   RETURN_IF_ERROR(ReadValue(*reader, &m));
   RETURN_IF_ERROR(ReadValue(*reader, &ef_construct));
   RETURN_IF_ERROR(ReadValue(*reader, &seed));
+  if (version >= 2) {
+    RETURN_IF_ERROR(ReadValue(*reader, &codes));
+    RETURN_IF_ERROR(ReadValue(*reader, &quantile));
+    RETURN_IF_ERROR(ReadValue(*reader, &nlist));
+    RETURN_IF_ERROR(ReadValue(*reader, &pq_m));
+  }
   RETURN_IF_ERROR(ReadValue(*reader, &loaded.first_seq));
   RETURN_IF_ERROR(ReadValue(*reader, &loaded.last_seq));
   RETURN_IF_ERROR(ReadValue(*reader, &count));
   if (dim != config.dim || metric != MetricName(config.metric)) {
     return Status::Corruption(path + ": segment of another dimension or metric than the collection");
   }
-  // Only HNSW segments are saved; m fixes the file's layout and must match.
-  if (kind != KindCode(IndexSpec::Kind::kHnsw) || m != config.hnsw.m) {
-    return Status::Corruption(path + ": segment of another index kind or m than the collection");
-  }
+  // The file says how its index was built: a segment built before a config
+  // change loads as it was, and the optimizer rebuilds it (OptimizeStep).
   IndexSpec spec;
-  spec.kind = IndexSpec::Kind::kHnsw;
+  if (kind == KindCode(IndexSpec::Kind::kHnsw)) {
+    spec.kind = IndexSpec::Kind::kHnsw;
+    if (codes != static_cast<uint32_t>(Codes::kNone) && codes != static_cast<uint32_t>(Codes::kSq8)) {
+      return Status::Corruption(path + ": hnsw segment with unknown codes");
+    }
+  } else if (kind == KindCode(IndexSpec::Kind::kIvf)) {
+    spec.kind = IndexSpec::Kind::kIvf;
+    if (codes > static_cast<uint32_t>(Codes::kPq)) return Status::Corruption(path + ": ivf segment with unknown codes");
+  } else {
+    return Status::Corruption(path + ": unknown segment index kind");
+  }
+  if (m < 2 || m > 512 || nlist > 65536 || pq_m > dim || !(quantile >= 0.5f && quantile <= 1.0f)) {
+    return Status::Corruption(path + ": segment index parameters out of range");
+  }
   spec.m = m;
-  spec.ef_construct = config.hnsw.ef_construct;  // for later extensions; the file's is informational
+  spec.ef_construct = ef_construct;
   spec.seed = seed;
+  spec.codes = static_cast<Codes>(codes);
+  spec.quantile = quantile;
+  spec.nlist = nlist;
+  spec.pq_m = pq_m;
   spec.ef_search = config.hnsw.ef;
+  spec.nprobe = config.ivf.nprobe;
   spec.build_threads = build_threads;  // used when the segment is extended
   ASSIGN_OR_RETURN(loaded.index, LoadIndex(spec, config.dim, config.metric, *reader));
   // Nothing read is used unless the whole file checks out.
   RETURN_IF_ERROR(reader->Finish());
   if (loaded.index->size() != count) return Status::Corruption(path + ": vector count differs from header");
+  loaded.spec = spec;
   return loaded;
 }
 

@@ -9,11 +9,13 @@
 // Manifest format 1: u32 version, u64 replay_from, u64 next_file_number,
 // u32 file count, then per file u32 name length, name, u64 size, u64 checksum.
 //
-// A segment file's body (inside storage/segment_file.h's framing), format 1:
-// u32 version, u32 index kind (0 flat, 1 hnsw), u32 dim, u32 metric name
-// length + name, u64 m, u64 ef_construct, u64 seed, u64 first_seq, u64 last_seq
-// (the writes whose points it holds), u64 vector count, then the index
-// (Index::Save). Little-endian.
+// A segment file's body (inside storage/segment_file.h's framing), format 2:
+// u32 version, u32 index kind (1 hnsw, 2 ivf), u32 dim, u32 metric name
+// length + name, u64 m, u64 ef_construct, u64 seed, u32 codes (index/index.h
+// Codes), f32 quantile, u64 nlist, u64 pq_m, u64 first_seq, u64 last_seq (the
+// writes whose points it holds), u64 vector count, then the index
+// (Index::Save). Little-endian. Format 1 (still read) is format 2 without the
+// codes..pq_m fields: an HNSW segment of floats.
 #pragma once
 
 #include <memory>
@@ -48,6 +50,7 @@ Result<SegmentFileRecord> SaveSegmentFile(const std::string& dir, const std::str
 
 struct LoadedSegment {
   std::unique_ptr<Index> index;
+  IndexSpec spec;  // how it was built, from the file
   SeqNo first_seq = 0;
   SeqNo last_seq = 0;
 };

@@ -136,10 +136,13 @@ TEST_CASE("sigmod24-dummy filtered queries over HTTP: recall@10 >= 0.95 per quer
   ServerProcess server(tmp.path());
   HttpClient http(server.port());
   // "walk": a full-scan threshold of 4 KB (10 points at dim 100) sends almost
-  // every filtered search through the HNSW walk instead of the exact plan.
-  for (const std::string name : {"planned", "walk"}) {
+  // every filtered search through the HNSW walk instead of the exact plan;
+  // "ivf" the same through filtered IVF list scans (IVF-Flat, default nprobe).
+  const std::vector<std::string> collections = {"planned", "walk", "ivf"};
+  for (const std::string& name : collections) {
     std::string create = R"({"vectors":{"size":100,"distance":"Euclid"},"optimizers_config":{"indexing_threshold":1000})";
-    if (name == "walk") create += R"(,"hnsw_config":{"full_scan_threshold":4})";
+    if (name != "planned") create += R"(,"hnsw_config":{"full_scan_threshold":4})";
+    if (name == "ivf") create += R"(,"ivf_config":{"quantizer":"flat"})";
     REQUIRE(http.Put("/collections/" + name, create + "}").status == 200);
     // Indexes first: every upsert below goes into them as it is applied.
     REQUIRE(http.Put("/collections/" + name + "/index?wait=true", R"({"field_name":"category","field_schema":"integer"})").status == 200);
@@ -153,6 +156,9 @@ TEST_CASE("sigmod24-dummy filtered queries over HTTP: recall@10 >= 0.95 per quer
   }
   // 1,000 KB = 2,560 vectors a segment: 7,680 indexed, the rest in the growing segment.
   REQUIRE(http.Get("/collections/walk").body.find("\"indexed_vectors_count\":7680") != std::string::npos);
+  REQUIRE(http.Get("/collections/ivf").body.find("\"indexed_vectors_count\":7680") != std::string::npos);
+  REQUIRE(http.Get("/collections/ivf").body.find("\"ivf_config\":{\"nlist\":null,\"nprobe\":null,\"quantizer\":\"flat\"") !=
+          std::string::npos);
 
   std::vector<std::string> searches;
   std::vector<int> types;
@@ -174,7 +180,7 @@ TEST_CASE("sigmod24-dummy filtered queries over HTTP: recall@10 >= 0.95 per quer
     searches.push_back(s + "}");
   }
 
-  for (const std::string name : {"planned", "walk"}) {
+  for (const std::string& name : collections) {
     const auto results = RunSearches(http, name, searches);
     REQUIRE(results.size() == nq);
     Tally by_type[4], few, all;

@@ -49,6 +49,7 @@ class HttpClient {
   HttpResult Get(const std::string& target) { return Request("GET", target); }
   HttpResult Post(const std::string& target, const std::string& body) { return Request("POST", target, body); }
   HttpResult Put(const std::string& target, const std::string& body) { return Request("PUT", target, body); }
+  HttpResult Patch(const std::string& target, const std::string& body) { return Request("PATCH", target, body); }
   HttpResult Delete(const std::string& target) { return Request("DELETE", target); }
 
  private:

@@ -1,0 +1,168 @@
+// Builds IVF indexes with the same nlist on the same data with our IvfIndex
+// and with raw FAISS (IndexIVFFlat, IndexIVFScalarQuantizer 8-bit, IndexIVFPQ
+// with the same m), then measures single-thread QPS and recall@10 of each at
+// the same nprobe, interleaved in one run so that machine noise hits both
+// alike. Ours rescores SQ8/PQ candidates with the float vectors (its default);
+// FAISS ranks by its codes, so compare those at equal recall (the summary).
+//
+//   ivf_vs_faiss [glove100|siftsmall] [flat|sq8|pq] [nlist]
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <numeric>
+#include <string>
+
+#include "index/index_factory.h"
+#include "index/ivf_index.h"
+#include "raw_faiss.h"
+#include "support/datasets.h"
+
+using namespace sextant;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+void Normalize(testing::Matrix& m) {
+  for (size_t r = 0; r < m.rows; ++r) {
+    float* v = m.data.data() + r * m.dim;
+    double n = 0;
+    for (size_t i = 0; i < m.dim; ++i) n += double(v[i]) * v[i];
+    const float inv = n > 0 ? float(1.0 / std::sqrt(n)) : 0.0f;
+    for (size_t i = 0; i < m.dim; ++i) v[i] *= inv;
+  }
+}
+
+double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string name = argc > 1 ? argv[1] : "glove100";
+  const std::string kind = argc > 2 ? argv[2] : "flat";
+  const bool cosine = name == "glove100";
+  const std::string dir = testing::SharedDataDir() + "/" + name;
+  testing::Matrix base = testing::ReadFvecs(dir + "/base.fvecs");
+  testing::Matrix queries = testing::ReadFvecs(dir + "/query.fvecs");
+  const auto gt_dist = testing::ReadVecs<float>(dir + "/gt_dist.fvecs");
+  const testing::Matrix raw_base = base, raw_queries = queries;
+  if (cosine) {
+    Normalize(base);
+    Normalize(queries);
+  }
+  const size_t n = base.rows, dim = base.dim;
+  IndexSpec spec;
+  spec.kind = IndexSpec::Kind::kIvf;
+  spec.build_threads = 2;
+  spec.codes = kind == "sq8" ? Codes::kSq8 : kind == "pq" ? Codes::kPq : Codes::kNone;
+  spec.nlist = argc > 3 ? std::stoul(argv[3]) : IvfIndex::ListsFor(spec, n);
+  const size_t pq_m = IvfIndex::PqSubquantizers(spec, dim);
+  std::printf("dataset %s: %zu x %zu, %zu queries, IVF-%s nlist=%zu%s\n", name.c_str(), n, dim, queries.rows,
+              kind.c_str(), spec.nlist, spec.codes == Codes::kPq ? (" pq_m=" + std::to_string(pq_m)).c_str() : "");
+
+  const Metric metric = cosine ? Metric::kCosine : Metric::kEuclid;
+  auto t0 = Clock::now();
+  auto ours = MakeIndex(spec, dim, metric, n);
+  std::vector<Offset> offsets(n);
+  std::iota(offsets.begin(), offsets.end(), 0);
+  if (!ours.ok() || !(*ours)->Add(offsets, MatrixView(base.data.data(), n, dim)).ok()) {
+    std::fprintf(stderr, "build failed\n");
+    return 1;
+  }
+  auto t1 = Clock::now();
+  const auto codes = spec.codes == Codes::kSq8  ? bench::RawFaissIvf::Codes::kSq8
+                     : spec.codes == Codes::kPq ? bench::RawFaissIvf::Codes::kPq
+                                                : bench::RawFaissIvf::Codes::kFlat;
+  bench::RawFaissIvf raw(dim, spec.nlist, codes, pq_m, cosine);
+  raw.Train(base.data.data(), n, 2);
+  raw.Add(base.data.data(), n);
+  auto t2 = Clock::now();
+  std::printf("build: ours %.1fs, faiss %.1fs\n", Seconds(t0, t1), Seconds(t1, t2));
+
+  auto true_distance = [&](size_t q, uint64_t id) {
+    const float* a = raw_queries.row(q);
+    const float* b = raw_base.row(id);
+    double dot = 0, na = 0, nb = 0, l2 = 0;
+    for (size_t i = 0; i < dim; ++i) {
+      dot += double(a[i]) * b[i];
+      na += double(a[i]) * a[i];
+      nb += double(b[i]) * b[i];
+      l2 += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
+    }
+    return cosine ? 1.0 - dot / std::sqrt(na * nb) : l2;
+  };
+  auto recall_of = [&](const std::vector<std::vector<int64_t>>& results) {
+    size_t hits = 0;
+    for (size_t q = 0; q < results.size(); ++q) {
+      hits += testing::HitsByDistance(results[q], gt_dist[q], 10, [&](int64_t id) { return true_distance(q, id); });
+    }
+    return double(hits) / double(results.size() * 10);
+  };
+
+  struct Point {
+    double qps, recall;
+  };
+  std::vector<Point> ours_curve, raw_curve;
+  std::printf("\n%6s | %10s %8s | %10s %8s | %s\n", "nprobe", "ours QPS", "recall", "faiss QPS", "recall", "ratio");
+  for (size_t nprobe : {4, 8, 16, 32, 48, 64, 96, 128, 192, 256}) {
+    if (nprobe > spec.nlist) break;
+    raw.SetNprobe(nprobe);
+    std::vector<std::vector<int64_t>> ours_res(queries.rows), raw_res(queries.rows);
+    // As hnsw_vs_hnswlib: chunks alternate, each keeps its best time of the rounds.
+    constexpr size_t kChunk = 50;
+    const size_t chunks = (queries.rows + kChunk - 1) / kChunk;
+    std::vector<double> ours_best(chunks, 1e9), raw_best(chunks, 1e9);
+    auto run_ours = [&](size_t c, bool keep) {
+      auto a = Clock::now();
+      for (size_t q = c * kChunk; q < std::min(queries.rows, (c + 1) * kChunk); ++q) {
+        auto hits = (*ours)->Search({queries.row(q), dim}, SearchParams{.k = 10, .nprobe = nprobe});
+        if (keep) for (const Hit& h : *hits) ours_res[q].push_back(h.offset);
+      }
+      ours_best[c] = std::min(ours_best[c], Seconds(a, Clock::now()));
+    };
+    auto run_raw = [&](size_t c, bool keep) {
+      auto a = Clock::now();
+      for (size_t q = c * kChunk; q < std::min(queries.rows, (c + 1) * kChunk); ++q) {
+        auto ids = raw.Search(queries.row(q), 10);
+        if (keep) raw_res[q] = ids;
+      }
+      raw_best[c] = std::min(raw_best[c], Seconds(a, Clock::now()));
+    };
+    const int rounds = std::getenv("BENCH_ROUNDS") ? std::atoi(std::getenv("BENCH_ROUNDS")) : 4;
+    for (int round = 0; round < rounds; ++round) {
+      for (size_t c = 0; c < chunks; ++c) {
+        if ((round + c) % 2 == 0) {
+          run_ours(c, round == 0);
+          run_raw(c, round == 0);
+        } else {
+          run_raw(c, round == 0);
+          run_ours(c, round == 0);
+        }
+      }
+    }
+    const double ours_qps = queries.rows / std::accumulate(ours_best.begin(), ours_best.end(), 0.0);
+    const double raw_qps = queries.rows / std::accumulate(raw_best.begin(), raw_best.end(), 0.0);
+    ours_curve.push_back({ours_qps, recall_of(ours_res)});
+    raw_curve.push_back({raw_qps, recall_of(raw_res)});
+    std::printf("%6zu | %10.0f %8.4f | %10.0f %8.4f | %.2fx\n", nprobe, ours_qps, ours_curve.back().recall, raw_qps,
+                raw_curve.back().recall, ours_qps / raw_qps);
+  }
+  auto qps_at = [](const std::vector<Point>& curve, double target) {
+    for (const Point& p : curve) {
+      if (p.recall >= target) return p.qps;
+    }
+    return 0.0;
+  };
+  std::printf("\n%8s | %10s %10s | %s\n", "recall", "ours", "faiss", "ratio");
+  for (double target : {0.90, 0.95, 0.99}) {
+    const double o = qps_at(ours_curve, target), r = qps_at(raw_curve, target);
+    std::printf("%8.2f | %10.0f %10.0f | %s\n", target, o, r,
+                r > 0 && o > 0 ? (std::to_string(o / r).substr(0, 4) + "x").c_str() : "n/a (not reached)");
+  }
+  const auto& typed = static_cast<const IvfIndex&>(**ours);
+  std::printf("\nmemory per vector: ours %.0f bytes (%zu scanned: codes or floats; floats kept for rescoring), "
+              "faiss %.0f bytes (codes + 8-byte id)\n",
+              double((*ours)->MemoryBytes()) / n, typed.ScannedBytesPerVector(), double(raw.MemoryBytes()) / n);
+  return 0;
+}
