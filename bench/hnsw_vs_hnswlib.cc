@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
     double qps, recall;
   };
   std::vector<Point> ours_curve, int8_curve, raw_curve;
-  std::vector<size_t> efs = {32, 64, 96, 128, 192, 256, 384, 512};
+  std::vector<size_t> efs = {32, 64, 96, 128, 192, 256, 384, 512, 768, 1024};
   if (const char* one = std::getenv("BENCH_EF")) efs = {std::stoul(one)};
   for (size_t ef : efs) {
     raw.SetEf(ef);

@@ -332,9 +332,12 @@ class CodeScorer {
       largest = std::max(largest, std::fabs(weights[d]));
       query_norm += query[d] * query[d];
     }
-    scale_ = largest > 0.0f ? largest / 127.0f : 1.0f;
+    // A query so large that q*step overflows (finite vectors can) walks with
+    // zero weights; the float rescoring still ranks what the walk found.
+    scale_ = largest > 0.0f && std::isfinite(largest) ? largest / 127.0f : 1.0f;
     for (size_t d = 0; d < dim; ++d) {
-      scaled[d] = static_cast<int8_t>(std::clamp(std::round(weights[d] / scale_), -127.0f, 127.0f));
+      const float level = std::round(weights[d] / scale_);
+      scaled[d] = std::isfinite(largest) ? static_cast<int8_t>(std::clamp(level, -127.0f, 127.0f)) : 0;
     }
     query_ = scaled.data();
     bias_ = bias;

@@ -97,7 +97,7 @@ float IvfIndex::CoarseDistance(const float* query, size_t c) const {
   return inner_product() ? -k.dot(query, centroid, dim_) : k.l2_sqr(query, centroid, dim_);
 }
 
-void IvfIndex::EncodeInto(List& list, const float* row, uint32_t list_id) {
+Status IvfIndex::EncodeInto(List& list, const float* row, uint32_t list_id) {
   if (spec_.codes == Codes::kSq8) {
     list.codes.resize(list.codes.size() + dim_);
     EncodeSq8(row, sq8_, list.codes.data() + list.codes.size() - dim_);
@@ -105,8 +105,9 @@ void IvfIndex::EncodeInto(List& list, const float* row, uint32_t list_id) {
     std::vector<float> residual(dim_);
     const float* centroid = centroids_.data() + size_t{list_id} * dim_;
     for (size_t d = 0; d < dim_; ++d) residual[d] = row[d] - centroid[d];
-    EncodePq(MatrixView(residual.data(), 1, dim_), pq_m_, pq_codebooks_, &list.codes);
+    return EncodePq(MatrixView(residual.data(), 1, dim_), pq_m_, pq_codebooks_, &list.codes);
   }
+  return Status::OK();
 }
 
 Status IvfIndex::Add(std::span<const Offset> offsets, MatrixView rows) {
@@ -137,13 +138,13 @@ Status IvfIndex::Add(std::span<const Offset> offsets, MatrixView rows) {
 }
 
 Status IvfIndex::AddTrained(std::span<const Offset> offsets, MatrixView rows) {
-  const std::vector<uint32_t> assigned =
-      AssignToCentroids(rows, centroids_, lists_.size(), inner_product(), spec_.build_threads);
+  ASSIGN_OR_RETURN(const std::vector<uint32_t> assigned,
+                   AssignToCentroids(rows, centroids_, lists_.size(), inner_product(), spec_.build_threads));
   for (size_t i = 0; i < rows.rows(); ++i) {
     List& list = lists_[assigned[i]];
     list.offsets.push_back(offsets[i]);
     list.vectors.insert(list.vectors.end(), rows.row(i), rows.row(i) + dim_);
-    EncodeInto(list, rows.row(i), assigned[i]);
+    RETURN_IF_ERROR(EncodeInto(list, rows.row(i), assigned[i]));
   }
   count_ += rows.rows();
   return Status::OK();
@@ -167,8 +168,8 @@ Status IvfIndex::Rebuild(std::span<const Offset> offsets, MatrixView rows) {
   const size_t nlist = std::min(ListsFor(spec_, n), n);
   ASSIGN_OR_RETURN(std::vector<float> centroids,
                    TrainCentroids(all, nlist, metric_ == Metric::kCosine, spec_.seed, spec_.build_threads));
-  const std::vector<uint32_t> assigned =
-      AssignToCentroids(all, centroids, nlist, inner_product(), spec_.build_threads);
+  ASSIGN_OR_RETURN(const std::vector<uint32_t> assigned,
+                   AssignToCentroids(all, centroids, nlist, inner_product(), spec_.build_threads));
   centroids_ = std::move(centroids);
 
   if (spec_.codes == Codes::kSq8) {
@@ -206,15 +207,15 @@ Status IvfIndex::Rebuild(std::span<const Offset> offsets, MatrixView rows) {
       for (size_t d = 0; d < dim_; ++d) residuals[assigned[i]].push_back(all.row(i)[d] - centroid[d]);
     }
     for (size_t l = 0; l < nlist; ++l) {
-      EncodePq(MatrixView(residuals[l].data(), lists_[l].offsets.size(), dim_), pq_m_, pq_codebooks_,
-               &lists_[l].codes);
+      RETURN_IF_ERROR(EncodePq(MatrixView(residuals[l].data(), lists_[l].offsets.size(), dim_), pq_m_,
+                               pq_codebooks_, &lists_[l].codes));
     }
   } else {
     for (size_t i = 0; i < n; ++i) {
       List& list = lists_[assigned[i]];
       list.offsets.push_back(all_offsets[i]);
       list.vectors.insert(list.vectors.end(), all.row(i), all.row(i) + dim_);
-      EncodeInto(list, all.row(i), assigned[i]);
+      RETURN_IF_ERROR(EncodeInto(list, all.row(i), assigned[i]));
     }
   }
   count_ = n;
@@ -279,12 +280,9 @@ Result<std::vector<Hit>> IvfIndex::Search(VectorView query, const SearchParams& 
   thread_local std::vector<std::pair<float, uint32_t>> order;
   order.resize(nlist);
   for (uint32_t c = 0; c < nlist; ++c) order[c] = {CoarseDistance(q, c), c};
-  // A filtered search may need lists past nprobe (below) until it holds k.
-  if (params.filter != nullptr) {
-    std::sort(order.begin(), order.end());
-  } else {
-    std::partial_sort(order.begin(), order.begin() + nprobe, order.end());
-  }
+  // The nprobe nearest first; a filtered search that holds too few after
+  // them goes on to the rest, sorted only then.
+  std::partial_sort(order.begin(), order.begin() + nprobe, order.end());
 
   const bool coded = spec_.codes != Codes::kNone && !params.ignore_codes;
   size_t wanted = params.k;
@@ -331,7 +329,10 @@ Result<std::vector<Hit>> IvfIndex::Search(VectorView query, const SearchParams& 
   if (coded && spec_.codes == Codes::kPq && inner_product()) fill_pq_tables(q, /*dot=*/true);
 
   for (size_t i = 0; i < nlist; ++i) {
-    if (i >= nprobe && (params.filter == nullptr || accepted >= params.k)) break;
+    if (i >= nprobe) {
+      if (params.filter == nullptr || accepted >= wanted) break;
+      if (i == nprobe) std::sort(order.begin() + nprobe, order.end());
+    }
     const uint32_t l = order[i].second;
     const List& list = lists_[l];
     const size_t n = list.offsets.size();

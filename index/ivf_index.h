@@ -91,7 +91,7 @@ class IvfIndex final : public Index {
   Status Rebuild(std::span<const Offset> offsets, MatrixView rows);
   // Appends to the lists of a trained index.
   Status AddTrained(std::span<const Offset> offsets, MatrixView rows);
-  void EncodeInto(List& list, const float* row, uint32_t list_id);
+  Status EncodeInto(List& list, const float* row, uint32_t list_id);
   void RebuildLocations();
   const Location* Find(Offset offset) const;
   std::vector<Hit> SearchExact(const float* query, const SearchParams& params) const;

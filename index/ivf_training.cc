@@ -106,27 +106,31 @@ Result<std::vector<float>> TrainCentroids(MatrixView rows, size_t nlist, bool sp
   }
 }
 
-std::vector<uint32_t> AssignToCentroids(MatrixView rows, const std::vector<float>& centroids, size_t nlist,
-                                        bool inner_product, size_t threads) {
+Result<std::vector<uint32_t>> AssignToCentroids(MatrixView rows, const std::vector<float>& centroids,
+                                                size_t nlist, bool inner_product, size_t threads) {
   OmpThreads omp(threads);
-  const auto dim = static_cast<faiss::Index::idx_t>(rows.dim());
-  faiss::IndexFlat quantizer(dim, inner_product ? faiss::METRIC_INNER_PRODUCT : faiss::METRIC_L2);
-  quantizer.add(static_cast<faiss::Index::idx_t>(nlist), centroids.data());
-  std::vector<uint32_t> out(rows.rows());
-  // In blocks: FAISS's search keeps n x k results plus BLAS scratch.
-  constexpr size_t kBlock = 16384;
-  std::vector<float> distances(kBlock);
-  std::vector<faiss::Index::idx_t> labels(kBlock);
-  for (size_t begin = 0; begin < rows.rows(); begin += kBlock) {
-    const size_t n = std::min(kBlock, rows.rows() - begin);
-    quantizer.search(static_cast<faiss::Index::idx_t>(n), rows.row(begin), 1, distances.data(), labels.data());
-    for (size_t i = 0; i < n; ++i) {
-      // FAISS returns -1 only when a row has no finite distance to any
-      // centroid (vectors are finite here); any list is then as good.
-      out[begin + i] = labels[i] < 0 ? 0 : static_cast<uint32_t>(labels[i]);
+  try {
+    const auto dim = static_cast<faiss::Index::idx_t>(rows.dim());
+    faiss::IndexFlat quantizer(dim, inner_product ? faiss::METRIC_INNER_PRODUCT : faiss::METRIC_L2);
+    quantizer.add(static_cast<faiss::Index::idx_t>(nlist), centroids.data());
+    std::vector<uint32_t> out(rows.rows());
+    // In blocks: FAISS's search keeps n x k results plus BLAS scratch.
+    constexpr size_t kBlock = 16384;
+    std::vector<float> distances(kBlock);
+    std::vector<faiss::Index::idx_t> labels(kBlock);
+    for (size_t begin = 0; begin < rows.rows(); begin += kBlock) {
+      const size_t n = std::min(kBlock, rows.rows() - begin);
+      quantizer.search(static_cast<faiss::Index::idx_t>(n), rows.row(begin), 1, distances.data(), labels.data());
+      for (size_t i = 0; i < n; ++i) {
+        // FAISS returns -1 only when a row has no finite distance to any
+        // centroid (vectors are finite here); any list is then as good.
+        out[begin + i] = labels[i] < 0 ? 0 : static_cast<uint32_t>(labels[i]);
+      }
     }
+    return out;
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("faiss assignment: ") + e.what());
   }
-  return out;
 }
 
 Result<std::vector<float>> TrainPqCodebooks(MatrixView rows, size_t m, uint64_t seed, size_t threads) {
@@ -146,13 +150,18 @@ Result<std::vector<float>> TrainPqCodebooks(MatrixView rows, size_t m, uint64_t 
   }
 }
 
-void EncodePq(MatrixView rows, size_t m, const std::vector<float>& codebooks, std::vector<uint8_t>* codes) {
-  faiss::ProductQuantizer pq(rows.dim(), m, 8);
-  pq.centroids = codebooks;
-  pq.sync_transposed_centroids();
-  const size_t before = codes->size();
-  codes->resize(before + rows.rows() * m);
-  pq.compute_codes(rows.data(), codes->data() + before, rows.rows());
+Status EncodePq(MatrixView rows, size_t m, const std::vector<float>& codebooks, std::vector<uint8_t>* codes) {
+  try {
+    faiss::ProductQuantizer pq(rows.dim(), m, 8);
+    pq.centroids = codebooks;
+    pq.sync_transposed_centroids();
+    const size_t before = codes->size();
+    codes->resize(before + rows.rows() * m);
+    pq.compute_codes(rows.data(), codes->data() + before, rows.rows());
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("faiss pq encoding: ") + e.what());
+  }
 }
 
 }  // namespace sextant

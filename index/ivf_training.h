@@ -22,7 +22,7 @@ Result<std::vector<float>> TrainCentroids(MatrixView rows, size_t nlist, bool sp
 
 // The index of the nearest centroid of every row: largest inner product when
 // `inner_product`, else smallest L2 distance. Blocked matrix products (BLAS).
-std::vector<uint32_t> AssignToCentroids(MatrixView rows, const std::vector<float>& centroids, size_t nlist,
+Result<std::vector<uint32_t>> AssignToCentroids(MatrixView rows, const std::vector<float>& centroids, size_t nlist,
                                         bool inner_product, size_t threads);
 
 // Product-quantizer codebooks for `m` sub-vectors of dim/m floats with 256
@@ -31,6 +31,6 @@ Result<std::vector<float>> TrainPqCodebooks(MatrixView rows, size_t m, uint64_t 
 
 // One byte per sub-vector: the nearest codebook entry. Appends rows() x m
 // bytes to *codes.
-void EncodePq(MatrixView rows, size_t m, const std::vector<float>& codebooks, std::vector<uint8_t>* codes);
+Status EncodePq(MatrixView rows, size_t m, const std::vector<float>& codebooks, std::vector<uint8_t>* codes);
 
 }  // namespace sextant

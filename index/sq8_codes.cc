@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace sextant {
 
@@ -24,16 +25,22 @@ Sq8Ranges TrainSq8Ranges(MatrixView rows, float quantile, size_t max_rows) {
     std::nth_element(values.begin(), values.begin() + high_rank, values.end());
     const float high = values[high_rank];
     ranges.lo[d] = low;
-    // A constant dimension decodes exactly to `low` with any step.
-    ranges.step[d] = high > low ? (high - low) / 255.0f : 1.0f;
+    // In double: the range of finite floats can exceed the float range. A
+    // constant dimension decodes exactly to `low` with any step; a step too
+    // small or too large for a float is clamped (finite and positive).
+    const double step = (double(high) - double(low)) / 255.0;
+    ranges.step[d] = step > 0 ? static_cast<float>(std::clamp(step, double(std::numeric_limits<float>::min()),
+                                                              double(std::numeric_limits<float>::max())))
+                              : 1.0f;
   }
   return ranges;
 }
 
 void EncodeSq8(const float* row, const Sq8Ranges& ranges, uint8_t* code) {
   for (size_t d = 0; d < ranges.lo.size(); ++d) {
-    const float level = std::round((row[d] - ranges.lo[d]) / ranges.step[d]);
-    code[d] = static_cast<uint8_t>(std::clamp(level, 0.0f, 255.0f));
+    const double level = std::round((double(row[d]) - ranges.lo[d]) / ranges.step[d]);
+    // !(level >= 0) also catches NaN (a damaged range read from a file).
+    code[d] = !(level >= 0.0) ? 0 : level >= 255.0 ? 255 : static_cast<uint8_t>(level);
   }
 }
 

@@ -21,9 +21,15 @@ Status ReadHnswConfig(JsonElement e, HnswConfig* hnsw) {
 }
 
 // Our extension: {"nlist": N|null, "nprobe": N|null, "quantizer": "flat"|"sq8"|"pq",
-// "pq_m": N|null}; absent or null fields keep their value (0 = automatic).
+// "pq_m": N|null}; absent fields keep their value, null makes one automatic (0).
 Status ReadIvfConfig(JsonElement e, IvfConfig* ivf) {
   if (!e.is_object()) return FormatError("ivf_config: expected an object");
+  for (auto [key, value] : AsObject(e)) {
+    if (!value.is_null()) continue;
+    if (key == "nlist") ivf->nlist = 0;
+    if (key == "nprobe") ivf->nprobe = 0;
+    if (key == "pq_m") ivf->pq_m = 0;
+  }
   if (auto v = Field(e, "nlist")) { ASSIGN_OR_RETURN(ivf->nlist, ReadUint(*v, "ivf_config.nlist")); }
   if (auto v = Field(e, "nprobe")) { ASSIGN_OR_RETURN(ivf->nprobe, ReadUint(*v, "ivf_config.nprobe")); }
   if (auto v = Field(e, "pq_m")) { ASSIGN_OR_RETURN(ivf->pq_m, ReadUint(*v, "ivf_config.pq_m")); }
@@ -69,8 +75,7 @@ Status ReadQuantizationConfig(JsonElement e, std::optional<ScalarQuantization>* 
                        "`, expected `int8`");
   }
   if (auto v = Field(*scalar, "quantile")) {
-    ASSIGN_OR_RETURN(double quantile, ReadNumber(*v, "quantization_config.scalar.quantile"));
-    q.quantile = static_cast<float>(quantile);
+    ASSIGN_OR_RETURN(q.quantile, ReadNumber(*v, "quantization_config.scalar.quantile"));
   }
   if (auto v = Field(*scalar, "always_ram")) {
     ASSIGN_OR_RETURN(q.always_ram, ReadBool(*v, "quantization_config.scalar.always_ram"));
@@ -94,14 +99,15 @@ Status ReadOptimizersConfig(JsonElement o, OptimizerConfig* optimizer) {
 // quantization_config (top level or in `vectors`), ivf_config (top level; an
 // object switches the collection to IVF), optimizers_config.
 Status ReadIndexSettings(JsonElement body, std::optional<JsonElement> vectors, CollectionConfig* config) {
+  // The vector's own settings win over the collection's, as in Qdrant.
+  if (auto h = Field(body, "hnsw_config")) RETURN_IF_ERROR(ReadHnswConfig(*h, &config->hnsw));
+  if (auto q = Field(body, "quantization_config")) RETURN_IF_ERROR(ReadQuantizationConfig(*q, &config->quantization));
   if (vectors && vectors->is_object()) {
     if (auto h = Field(*vectors, "hnsw_config")) RETURN_IF_ERROR(ReadHnswConfig(*h, &config->hnsw));
     if (auto q = Field(*vectors, "quantization_config")) {
       RETURN_IF_ERROR(ReadQuantizationConfig(*q, &config->quantization));
     }
   }
-  if (auto h = Field(body, "hnsw_config")) RETURN_IF_ERROR(ReadHnswConfig(*h, &config->hnsw));
-  if (auto q = Field(body, "quantization_config")) RETURN_IF_ERROR(ReadQuantizationConfig(*q, &config->quantization));
   if (auto ivf = Field(body, "ivf_config")) {
     RETURN_IF_ERROR(ReadIvfConfig(*ivf, &config->ivf));
     config->index = IndexKind::kIvf;

@@ -77,6 +77,9 @@ Result<std::shared_ptr<Collection>> Collection::Open(const std::string& dir, con
   store->SetSynced(config.write_policy == WritePolicy::kSynced);
   std::shared_ptr<Collection> c(new Collection(dir, *name, config, env, std::move(store)));
   RETURN_IF_ERROR(c->Recover());
+  // Work a restart cut short: a frozen segment, or a rebuild after a config
+  // update (the config is the new one, the loaded segments the old ones).
+  if (c->Info().status == CollectionInfo::Status::kYellow) c->Schedule();
   return c;
 }
 

@@ -98,7 +98,11 @@ std::string CollectionConfig::Encode() const {
   put("ivf.pq_m", std::to_string(ivf.pq_m));
   if (quantization) {
     put("quantization", "int8");
-    put("quantization.quantile", std::to_string(quantization->quantile));
+    char text[32];
+    // Shortest text that reads back as the same value (std::to_string rounds
+    // to 6 decimals, and a changed quantile would rebuild every segment).
+    const auto end = std::to_chars(text, text + sizeof(text), quantization->quantile).ptr;
+    put("quantization.quantile", std::string(text, end));
     put("quantization.always_ram", quantization->always_ram ? "1" : "0");
   }
   put("optimizer.indexing_threshold_kb", std::to_string(optimizer.indexing_threshold_kb));
@@ -135,8 +139,7 @@ Result<CollectionConfig> CollectionConfig::Decode(std::string_view text) {
       if (value != "int8") return Status::Corruption("bad quantization in stored config");
       if (!c.quantization) c.quantization.emplace();
     } else if (key == "quantization.quantile") {
-      // Written by std::to_string (locale "C" here: the server never sets one).
-      float q = 0;
+      double q = 0;
       if (std::from_chars(value.data(), value.data() + value.size(), q).ec != std::errc()) {
         return Status::Corruption("bad quantile in stored config");
       }
@@ -186,7 +189,9 @@ IndexSpec SegmentIndexSpec(const CollectionConfig& config, size_t build_threads)
   if (config.index == IndexKind::kIvf) {
     spec.kind = IndexSpec::Kind::kIvf;
     spec.nlist = config.ivf.nlist;
-    spec.nprobe = config.ivf.nprobe;
+    // Not baked into the index: every search passes the config's nprobe
+    // (0: the segment's nlist/8), so an update applies to old segments too.
+    spec.nprobe = 0;
     spec.pq_m = config.ivf.pq_m;
     switch (config.ivf.quantizer) {
       case IvfQuantizer::kFlat: spec.codes = Codes::kNone; break;
@@ -200,7 +205,7 @@ IndexSpec SegmentIndexSpec(const CollectionConfig& config, size_t build_threads)
     spec.ef_search = config.hnsw.ef;
     if (config.quantization) {
       spec.codes = Codes::kSq8;
-      spec.quantile = config.quantization->quantile;
+      spec.quantile = static_cast<float>(config.quantization->quantile);
     }
   }
   return spec;

@@ -53,7 +53,7 @@ struct IvfConfig {
 // Qdrant's `quantization_config.scalar` (type int8): HNSW segments walk one
 // byte per dimension and rescore the candidates with the float vectors.
 struct ScalarQuantization {
-  float quantile = 0.99f;  // share of each dimension's values inside the code range
+  double quantile = 0.99;  // share of each dimension's values inside the code range
   bool always_ram = true;  // reported only: codes always live in memory
   bool operator==(const ScalarQuantization&) const = default;
 };

@@ -175,7 +175,9 @@ Result<LoadedSegment> LoadSegmentFile(const std::string& dir, const SegmentFileR
   } else {
     return Status::Corruption(path + ": unknown segment index kind");
   }
-  if (m < 2 || m > 512 || nlist > 65536 || pq_m > dim || !(quantile >= 0.5f && quantile <= 1.0f)) {
+  if (m < 2 || m > 512 || nlist > 65536 || (pq_m != 0 && dim % pq_m != 0) ||
+      !(quantile >= 0.5f && quantile <= 1.0f) ||
+      (codes != static_cast<uint32_t>(Codes::kNone) && config.metric == Metric::kManhattan)) {
     return Status::Corruption(path + ": segment index parameters out of range");
   }
   spec.m = m;
@@ -186,9 +188,14 @@ Result<LoadedSegment> LoadSegmentFile(const std::string& dir, const SegmentFileR
   spec.nlist = nlist;
   spec.pq_m = pq_m;
   spec.ef_search = config.hnsw.ef;
-  spec.nprobe = config.ivf.nprobe;
+  spec.nprobe = 0;  // searches pass the collection's (SegmentIndexSpec)
   spec.build_threads = build_threads;  // used when the segment is extended
-  ASSIGN_OR_RETURN(loaded.index, LoadIndex(spec, config.dim, config.metric, *reader));
+  auto index = LoadIndex(spec, config.dim, config.metric, *reader);
+  if (!index.ok() && index.status().code() == Status::Code::kInvalidArgument) {
+    // The header named an index this collection cannot have: damage.
+    return Status::Corruption(path + ": " + index.status().ToString());
+  }
+  ASSIGN_OR_RETURN(loaded.index, std::move(index));
   // Nothing read is used unless the whole file checks out.
   RETURN_IF_ERROR(reader->Finish());
   if (loaded.index->size() != count) return Status::Corruption(path + ": vector count differs from header");

@@ -343,3 +343,97 @@ TEST_CASE("Payload operations and filtered reads through the API", "[api][filter
 }
 
 }  // namespace sextant::api
+
+namespace sextant::api {
+
+TEST_CASE("Index kind and quantization settings: shapes, updates and bad input", "[api][ivf]") {
+  Api api;
+  REQUIRE(api.Call("PUT", "/collections/h", R"({"vectors":{"size":4,"distance":"Cosine"}})").status == 200);
+  REQUIRE(api.Call("PUT", "/collections/i", R"({"vectors":{"size":4,"distance":"Euclid"},)"
+                                            R"("ivf_config":{"nlist":8,"quantizer":"pq","pq_m":2}})")
+              .status == 200);
+  REQUIRE(api.Call("PUT", "/collections/q", R"({"vectors":{"size":4,"distance":"Dot",)"
+                                            R"("quantization_config":{"scalar":{"type":"int8","quantile":0.95}}}})")
+              .status == 200);
+  CHECK(api.Call("GET", "/collections/h").body.find(R"("quantization_config":null,"ivf_config":null)") !=
+        std::string::npos);
+  CHECK(api.Call("GET", "/collections/i").body.find(
+            R"("ivf_config":{"nlist":8,"nprobe":null,"quantizer":"pq","pq_m":2})") != std::string::npos);
+  CHECK(api.Call("GET", "/collections/q").body.find(
+            R"("quantization_config":{"scalar":{"type":"int8","quantile":0.95,"always_ram":true}})") !=
+        std::string::npos);
+
+  // Updates: PATCH (Qdrant's), the /ivf routes (ours); null = automatic.
+  REQUIRE(api.Call("PATCH", "/collections/q", R"({"quantization_config":"Disabled"})").status == 200);
+  CHECK(api.Call("GET", "/collections/q").body.find(R"("quantization_config":null)") != std::string::npos);
+  REQUIRE(api.Call("PATCH", "/collections/i", R"({"ivf_config":{"nlist":null,"nprobe":4}})").status == 200);
+  CHECK(api.Call("GET", "/collections/i/ivf").body.rfind(
+            R"({"result":{"ivf_config":{"nlist":null,"nprobe":4,"quantizer":"pq","pq_m":2}},"status":"ok")", 0) == 0);
+  REQUIRE(api.Call("PUT", "/collections/h/ivf", R"({"quantizer":"sq8"})").status == 200);
+  CHECK(api.Call("GET", "/collections/h").body.find(
+            R"("ivf_config":{"nlist":null,"nprobe":null,"quantizer":"sq8","pq_m":null})") != std::string::npos);
+  REQUIRE(api.Call("DELETE", "/collections/h/ivf").status == 200);
+  CHECK(api.Call("GET", "/collections/h").body.find(R"("ivf_config":null)") != std::string::npos);
+  REQUIRE(api.Call("PATCH", "/collections/h", R"({"vectors":{"":{"quantization_config":)"
+                                              R"({"scalar":{"type":"int8"}}}},"unknown":1})")
+              .status == 200);
+  CHECK(api.Call("GET", "/collections/h").body.find(R"("quantization_config":{"scalar":{"type":"int8","quantile":0.99)") !=
+        std::string::npos);
+
+  struct Case {
+    const char* name;
+    const char* method;
+    const char* path;
+    const char* body;
+    int status;
+  };
+  const Case cases[] = {
+      {"unknown quantizer", "PUT", "/collections/x", R"({"vectors":{"size":4,"distance":"Dot"},"ivf_config":{"quantizer":"lsh"}})", 400},
+      {"pq_m not dividing", "PUT", "/collections/x", R"({"vectors":{"size":4,"distance":"Dot"},"ivf_config":{"quantizer":"pq","pq_m":3}})", 400},
+      {"nlist too large", "PUT", "/collections/x", R"({"vectors":{"size":4,"distance":"Dot"},"ivf_config":{"nlist":100000}})", 400},
+      {"ivf_config not an object", "PUT", "/collections/x", R"({"vectors":{"size":4,"distance":"Dot"},"ivf_config":5})", 400},
+      {"codes on Manhattan", "PUT", "/collections/x", R"({"vectors":{"size":4,"distance":"Manhattan"},"ivf_config":{"quantizer":"sq8"}})", 400},
+      {"int8 on Manhattan", "PUT", "/collections/x", R"({"vectors":{"size":4,"distance":"Manhattan"},"quantization_config":{"scalar":{"type":"int8"}}})", 400},
+      {"product quantization", "PUT", "/collections/x", R"({"vectors":{"size":4,"distance":"Dot"},"quantization_config":{"product":{"compression":"x16"}}})", 400},
+      {"binary quantization", "PATCH", "/collections/h", R"({"quantization_config":{"binary":{}}})", 400},
+      {"scalar type", "PATCH", "/collections/h", R"({"quantization_config":{"scalar":{"type":"int4"}}})", 400},
+      {"scalar without type", "PATCH", "/collections/h", R"({"quantization_config":{"scalar":{}}})", 400},
+      {"quantile out of range", "PATCH", "/collections/h", R"({"quantization_config":{"scalar":{"type":"int8","quantile":1.5}}})", 400},
+      {"quantile not a number", "PATCH", "/collections/h", R"({"quantization_config":{"scalar":{"type":"int8","quantile":"x"}}})", 400},
+      {"quantization string", "PATCH", "/collections/h", R"({"quantization_config":"Enabled"})", 400},
+      {"malformed PATCH", "PATCH", "/collections/h", R"({"hnsw_config":)", 400},
+      {"PATCH of nothing", "PATCH", "/collections/nope", "{}", 404},
+      {"hnsw m out of range", "PATCH", "/collections/h", R"({"hnsw_config":{"m":1}})", 400},
+      {"PUT /ivf bad pq_m", "PUT", "/collections/i/ivf", R"({"pq_m":3})", 400},
+      {"PUT /ivf not an object", "PUT", "/collections/i/ivf", "[]", 400},
+      {"PUT /ivf unknown collection", "PUT", "/collections/nope/ivf", "{}", 404},
+      {"nprobe not a number", "POST", "/collections/i/points/search", R"({"vector":[1,2,3,4],"params":{"ivf_nprobe":"x"}})", 400},
+      {"nprobe too large", "POST", "/collections/i/points/search", R"({"vector":[1,2,3,4],"params":{"ivf_nprobe":100000}})", 400},
+      {"oversampling below 1", "POST", "/collections/i/points/search", R"({"vector":[1,2,3,4],"params":{"quantization":{"oversampling":0.5}}})", 400},
+      {"oversampling not a number", "POST", "/collections/i/points/query", R"({"query":[1,2,3,4],"params":{"quantization":{"oversampling":"2"}}})", 400},
+      {"rescore not a bool", "POST", "/collections/i/points/query", R"({"query":[1,2,3,4],"params":{"quantization":{"rescore":1}}})", 400},
+      {"quantization not an object", "POST", "/collections/i/points/query", R"({"query":[1,2,3,4],"params":{"quantization":true}})", 400},
+  };
+  const std::string before_h = api.Call("GET", "/collections/h").body;
+  const std::string before_i = api.Call("GET", "/collections/i").body;
+  for (const Case& c : cases) {
+    INFO(c.name);
+    const HttpResponse r = api.Call(c.method, c.path, c.body);
+    CHECK(r.status == c.status);
+    CHECK(IsErrorEnvelope(r));
+  }
+  CHECK(api.Call("GET", "/collections/x").status == 404);
+  // "time" differs between calls; the configs must not.
+  auto config_of = [](const std::string& body) { return body.substr(0, body.find("\"time\"")); };
+  CHECK(config_of(api.Call("GET", "/collections/h").body) == config_of(before_h));
+  CHECK(config_of(api.Call("GET", "/collections/i").body) == config_of(before_i));
+
+  // Good search params are accepted (tiny collections: exact anyway).
+  REQUIRE(api.Call("PUT", "/collections/i/points?wait=true", R"({"points":[{"id":1,"vector":[1,2,3,4]}]})").status == 200);
+  const HttpResponse r = api.Call("POST", "/collections/i/points/query",
+                                  R"({"query":[1,2,3,4],"params":{"ivf_nprobe":2,"quantization":{"ignore":false,"rescore":true,"oversampling":2.5}}})");
+  CHECK(r.status == 200);
+  CHECK(r.body.find(R"("id":1)") != std::string::npos);
+}
+
+}  // namespace sextant::api

@@ -71,9 +71,20 @@ std::map<PointId, std::tuple<std::vector<float>, std::string, uint64_t>> Everyth
   return all;
 }
 
-// A collection with several indexed segments, a growing tail, updates and deletes.
+// A collection with several indexed segments, a growing tail, updates and
+// deletes; its sealed segments are HNSW ("hnsw"), HNSW walking int8 codes
+// ("hnsw-int8") or IVF-SQ8 ("ivf-sq8"): all persist and recover alike.
 struct Fixture {
+  explicit Fixture(const std::string& kind = "hnsw") {
+    if (kind == "hnsw-int8") config.quantization.emplace();
+    if (kind == "ivf-sq8") {
+      config.index = IndexKind::kIvf;
+      config.ivf.quantizer = IvfQuantizer::kSq8;
+    }
+  }
   static constexpr size_t kDim = 16, kN = 6000;
+  // 16 dims = 64 bytes a vector: 100 KB seals every 1600 points.
+  CollectionConfig config = SmallConfig(kDim, Metric::kEuclid, 100);
   testing::TempDir tmp;
   std::string dir = tmp.Sub("c");
   std::vector<float> data = testing::RandomVectors(kN, kDim, 31);
@@ -81,8 +92,7 @@ struct Fixture {
 
   void Fill() {
     Optimizer optimizer;
-    // 16 dims = 64 bytes a vector: 100 KB seals every 1600 points.
-    auto c = Collection::Create(dir, "c", SmallConfig(kDim, Metric::kEuclid, 100), WithOptimizer(&optimizer));
+    auto c = Collection::Create(dir, "c", config, WithOptimizer(&optimizer));
     REQUIRE(c.ok());
     for (size_t b = 0; b < kN; b += 500) REQUIRE((*c)->Upsert(Points(data.data() + b * kDim, 500, kDim, b)).ok());
     // Updates (new vectors for old ids) and deletes, in indexed and growing parts.
@@ -99,7 +109,9 @@ struct Fixture {
 
 TEST_CASE("A restart loads saved segments without building any index and answers identically",
           "[core][recovery]") {
-  Fixture f;
+  const std::string kind = GENERATE(as<std::string>{}, "hnsw", "hnsw-int8", "ivf-sq8");
+  INFO("segments: " << kind);
+  Fixture f(kind);
   f.Fill();
   Results before;
   std::map<PointId, std::tuple<std::vector<float>, std::string, uint64_t>> points_before;
@@ -157,7 +169,9 @@ TEST_CASE("A restart loads saved segments without building any index and answers
 
 TEST_CASE("A damaged, missing or stray segment file is never loaded; its points come back from the store",
           "[core][recovery]") {
-  Fixture f;
+  const std::string kind = GENERATE(as<std::string>{}, "hnsw", "hnsw-int8", "ivf-sq8");
+  INFO("segments: " << kind);
+  Fixture f(kind);
   f.Fill();
   Results before;
   std::map<PointId, std::tuple<std::vector<float>, std::string, uint64_t>> points_before;
