@@ -185,6 +185,7 @@ Status IvfIndex::Rebuild(std::span<const Offset> offsets, MatrixView rows) {
     }
     ASSIGN_OR_RETURN(pq_codebooks_, TrainPqCodebooks(MatrixView(residuals.data(), sampled, dim_), pq_m_,
                                                      spec_.seed, spec_.build_threads));
+    PreparePqTables();
   }
 
   std::vector<List> lists(nlist);
@@ -261,6 +262,27 @@ std::vector<Hit> IvfIndex::SearchExact(const float* query, const SearchParams& p
   return top.Take();
 }
 
+void IvfIndex::PreparePqTables() {
+  const size_t dsub = dim_ / pq_m_;
+  pq_books_by_dim_.assign(pq_m_ * dsub * 256, 0.0f);
+  pq_norms_.assign(pq_m_ * 256, 0.0f);
+  for (size_t j = 0; j < pq_m_; ++j) {
+    for (size_t k = 0; k < 256; ++k) {
+      const float* y = pq_codebooks_.data() + (j * 256 + k) * dsub;
+      for (size_t t = 0; t < dsub; ++t) {
+        pq_books_by_dim_[(j * dsub + t) * 256 + k] = y[t];
+        pq_norms_[j * 256 + k] += y[t] * y[t];
+      }
+    }
+  }
+}
+
+void IvfIndex::FillPqTables(const float* target, bool dot, std::vector<float>* tables) const {
+  tables->resize(pq_m_ * 256);
+  ActiveQuantizedKernels().pq_tables(target, pq_books_by_dim_.data(), dot ? nullptr : pq_norms_.data(), pq_m_,
+                                     dim_ / pq_m_, tables->data());
+}
+
 Result<std::vector<Hit>> IvfIndex::Search(VectorView query, const SearchParams& params) const {
   if (query.size() != dim_) return Status::InvalidArgument("query dimension mismatch");
   if (count_ == 0 || params.k == 0) return std::vector<Hit>{};
@@ -299,24 +321,6 @@ Result<std::vector<Hit>> IvfIndex::Search(VectorView query, const SearchParams& 
   const QuantizedKernels& qk = ActiveQuantizedKernels();
   thread_local std::vector<float> weights, tables, residual, adc;
   float weights_bias = 0.0f;
-  const size_t dsub = pq_m_ != 0 ? dim_ / pq_m_ : 0;
-  // PQ tables: tables[j*256 + c] = the contribution of code c of sub-vector
-  // j, a dot product (Cosine/Dot; the same for every list) or a squared L2
-  // distance to the query's residual (Euclid; per list).
-  auto fill_pq_tables = [&](const float* target, bool dot) {
-    tables.resize(pq_m_ * 256);
-    for (size_t j = 0; j < pq_m_; ++j) {
-      const float* sub = target + j * dsub;
-      const float* book = pq_codebooks_.data() + j * 256 * dsub;
-      for (size_t c = 0; c < 256; ++c) {
-        float s = 0.0f;
-        for (size_t t = 0; t < dsub; ++t) {
-          s += dot ? sub[t] * book[c * dsub + t] : (sub[t] - book[c * dsub + t]) * (sub[t] - book[c * dsub + t]);
-        }
-        tables[j * 256 + c] = s;
-      }
-    }
-  };
   if (coded && spec_.codes == Codes::kSq8 && inner_product()) {
     // dot(q, lo + step*code) = dot(q, lo) + sum (q*step) * code
     weights.resize(dim_);
@@ -326,7 +330,7 @@ Result<std::vector<Hit>> IvfIndex::Search(VectorView query, const SearchParams& 
       weights_bias += q[d] * sq8_.lo[d];
     }
   }
-  if (coded && spec_.codes == Codes::kPq && inner_product()) fill_pq_tables(q, /*dot=*/true);
+  if (coded && spec_.codes == Codes::kPq && inner_product()) FillPqTables(q, /*dot=*/true, &tables);
 
   for (size_t i = 0; i < nlist; ++i) {
     if (i >= nprobe) {
@@ -358,21 +362,22 @@ Result<std::vector<Hit>> IvfIndex::Search(VectorView query, const SearchParams& 
         top.Push(list.offsets[e], d);
       }
     } else {  // kPq
-      float bias = 0.0f;
-      if (inner_product()) {
-        bias = -order[i].first;  // dot(q, centroid): codes hold the residual
-      } else {
+      // The codes hold the residual r = x - c. Cosine/Dot: q.x = q.c + q.r
+      // (q.c is minus the coarse distance). Euclid: |q - x|^2 = |q - c|^2 (the
+      // coarse distance) + sum over sub-vectors of |y|^2 - 2 (q - c).y.
+      const float bias = inner_product() ? -order[i].first : order[i].first;
+      if (!inner_product()) {
         residual.resize(dim_);
         const float* centroid = centroids_.data() + size_t{l} * dim_;
         for (size_t d = 0; d < dim_; ++d) residual[d] = q[d] - centroid[d];
-        fill_pq_tables(residual.data(), /*dot=*/false);
+        FillPqTables(residual.data(), /*dot=*/false, &tables);
       }
       adc.resize(n);
       qk.pq_adc_batch(tables.data(), list.codes.data(), n, pq_m_, adc.data());
       for (size_t e = 0; e < n; ++e) {
         if (!accepts(e)) continue;
         ++accepted;
-        top.Push(list.offsets[e], inner_product() ? 1.0f - (bias + adc[e]) : adc[e]);
+        top.Push(list.offsets[e], inner_product() ? 1.0f - (bias + adc[e]) : bias + adc[e]);
       }
     }
   }
@@ -406,6 +411,8 @@ Result<std::unique_ptr<Index>> IvfIndex::CloneWithCapacity(size_t capacity) cons
   copy->lists_ = lists_;
   copy->sq8_ = sq8_;
   copy->pq_codebooks_ = pq_codebooks_;
+  copy->pq_books_by_dim_ = pq_books_by_dim_;
+  copy->pq_norms_ = pq_norms_;
   copy->locations_ = locations_;
   copy->count_ = count_;
   copy->trained_size_ = trained_size_;
@@ -414,7 +421,8 @@ Result<std::unique_ptr<Index>> IvfIndex::CloneWithCapacity(size_t capacity) cons
 
 size_t IvfIndex::MemoryBytes() const {
   size_t bytes = centroids_.capacity() * sizeof(float) + locations_.capacity() * sizeof(Location) +
-                 (sq8_.lo.capacity() + sq8_.step.capacity() + pq_codebooks_.capacity()) * sizeof(float);
+                 (sq8_.lo.capacity() + sq8_.step.capacity() + pq_codebooks_.capacity() +
+                  pq_books_by_dim_.capacity() + pq_norms_.capacity()) * sizeof(float);
   for (const List& list : lists_) {
     bytes += sizeof(List) + list.offsets.capacity() * sizeof(Offset) +
              list.vectors.capacity() * sizeof(float) + list.codes.capacity();
@@ -486,6 +494,7 @@ Result<std::unique_ptr<IvfIndex>> IvfIndex::Load(size_t dim, Metric metric, cons
       RETURN_IF_ERROR(read_floats(&index->sq8_.step, dim));
     } else if (spec.codes == Codes::kPq) {
       RETURN_IF_ERROR(read_floats(&index->pq_codebooks_, pq_m * 256 * (dim / pq_m)));
+      index->PreparePqTables();
     }
   }
   const size_t code_size = trained ? index->code_size_ : 0;

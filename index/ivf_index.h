@@ -93,6 +93,10 @@ class IvfIndex final : public Index {
   Status AddTrained(std::span<const Offset> offsets, MatrixView rows);
   Status EncodeInto(List& list, const float* row, uint32_t list_id);
   void RebuildLocations();
+  // kPq: derives pq_books_by_dim_ and pq_norms_ from the codebooks.
+  void PreparePqTables();
+  // tables[j*256 + k] = target_j . y_jk (dot), else |y_jk|^2 - 2 target_j . y_jk.
+  void FillPqTables(const float* target, bool dot, std::vector<float>* tables) const;
   const Location* Find(Offset offset) const;
   std::vector<Hit> SearchExact(const float* query, const SearchParams& params) const;
   // Coarse distance to centroid c (lower is closer): -dot for Cosine/Dot,
@@ -110,6 +114,8 @@ class IvfIndex final : public Index {
   std::vector<List> lists_;          // one list while untrained
   Sq8Ranges sq8_;                    // kSq8
   std::vector<float> pq_codebooks_;  // kPq: pq_m x 256 x (dim / pq_m)
+  std::vector<float> pq_books_by_dim_;  // the same, per sub-vector dimension-major (dsub x 256)
+  std::vector<float> pq_norms_;         // |y|^2 of every codebook entry (pq_m x 256)
   std::vector<Location> locations_;  // sorted by offset
   size_t count_ = 0;
   size_t trained_size_ = 0;          // points when last trained

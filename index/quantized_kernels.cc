@@ -4,11 +4,12 @@
 // This file is built WITHOUT any ISA flag: it runs before we know what the CPU
 // supports, so it must be safe on any x86-64. It only jumps into the SIMD tables
 // after __builtin_cpu_supports() said yes.
-#include "index/quantized_kernels.h"
+#include "index/quantized_kernels_dispatch.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 
 #if defined(__x86_64__) || defined(__i386__)
 #define SEXTANT_QUANTIZED_X86 1
@@ -18,14 +19,49 @@
 
 namespace sextant {
 
-#if SEXTANT_QUANTIZED_X86
-// Defined in the SIMD files, each built with its ISA's flags; constant-
-// initialised, so linking them runs nothing. Only this file names them, and
-// only after the CPUID check in Avx2QuantizedKernels() /
-// Avx512VnniQuantizedKernels().
-extern const QuantizedKernels kAvx2QuantizedKernels;        // quantized_kernels_avx2.cc
-extern const QuantizedKernels kAvx512VnniQuantizedKernels;  // quantized_kernels_avx512.cc
-#endif
+void PqAdcBatchInterleaved(const float* tables, const uint8_t* codes, size_t n, size_t m, float* out) {
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const uint8_t* c0 = codes + i * m;
+    const uint8_t* c1 = c0 + m;
+    const uint8_t* c2 = c1 + m;
+    const uint8_t* c3 = c2 + m;
+    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+    size_t j = 0;
+    for (; j + 4 <= m; j += 4) {
+      uint32_t w0, w1, w2, w3;  // code bytes j..j+3, little-endian
+      std::memcpy(&w0, c0 + j, 4);
+      std::memcpy(&w1, c1 + j, 4);
+      std::memcpy(&w2, c2 + j, 4);
+      std::memcpy(&w3, c3 + j, 4);
+      const float* t = tables + j * 256;
+      for (int k = 0; k < 4; ++k, t += 256) {
+        s0 += t[(w0 >> (8 * k)) & 0xff];
+        s1 += t[(w1 >> (8 * k)) & 0xff];
+        s2 += t[(w2 >> (8 * k)) & 0xff];
+        s3 += t[(w3 >> (8 * k)) & 0xff];
+      }
+    }
+    for (; j < m; ++j) {
+      const float* t = tables + j * 256;
+      s0 += t[c0[j]];
+      s1 += t[c1[j]];
+      s2 += t[c2[j]];
+      s3 += t[c3[j]];
+    }
+    out[i] = s0;
+    out[i + 1] = s1;
+    out[i + 2] = s2;
+    out[i + 3] = s3;
+  }
+  // The last 0..3 codes one by one.
+  for (; i < n; ++i) {
+    const uint8_t* code = codes + i * m;
+    float s = 0.0f;
+    for (size_t j = 0; j < m; ++j) s += tables[j * 256 + code[j]];
+    out[i] = s;
+  }
+}
 
 namespace {
 
@@ -80,8 +116,25 @@ void PqAdcBatchScalar(const float* tables, const uint8_t* codes, size_t n, size_
   }
 }
 
+void PqTablesScalar(const float* target, const float* books, const float* norms, size_t m, size_t dsub,
+                    float* tables) {
+  for (size_t j = 0; j < m; ++j) {
+    float* row = tables + j * 256;
+    for (size_t k = 0; k < 256; ++k) row[k] = 0.0f;
+    for (size_t t = 0; t < dsub; ++t) {
+      const float x = target[j * dsub + t];
+      const float* column = books + (j * dsub + t) * 256;
+      for (size_t k = 0; k < 256; ++k) row[k] += x * column[k];
+    }
+    if (norms != nullptr) {
+      for (size_t k = 0; k < 256; ++k) row[k] = norms[j * 256 + k] - 2.0f * row[k];
+    }
+  }
+}
+
 constexpr QuantizedKernels kScalarQuantizedKernels = {Sq8L2SqrScalar, Sq8WeightedSumScalar,
-                                                      DotU8S8Scalar, PqAdcBatchScalar, "scalar"};
+                                                      DotU8S8Scalar, PqAdcBatchScalar, PqTablesScalar,
+                                                      "scalar"};
 
 // Ordered from least to most capable; the numeric order is what the
 // SEXTANT_ISA cap compares. Same names and meaning as in distance.cc.
@@ -114,7 +167,7 @@ Isa IsaCapFromEnv() {
 // any one term shows.
 bool SelfCheck(const QuantizedKernels& k) {
   if (k.sq8_l2_sqr == nullptr || k.sq8_weighted_sum == nullptr || k.dot_u8s8 == nullptr ||
-      k.pq_adc_batch == nullptr || k.isa == nullptr) {
+      k.pq_adc_batch == nullptr || k.pq_tables == nullptr || k.isa == nullptr) {
     return false;
   }
   const QuantizedKernels& ref = kScalarQuantizedKernels;
@@ -167,6 +220,18 @@ bool SelfCheck(const QuantizedKernels& k) {
     k.pq_adc_batch(tables + 1, codes + 1, kN, m, got);
     ref.pq_adc_batch(tables + 1, codes + 1, kN, m, want);
     if (std::memcmp(got, want, sizeof(got)) != 0) return false;
+  }
+  // PQ tables: eighths again, so every product and sum is exact; both forms.
+  constexpr size_t kTableM = 3, kDsub = 4;
+  static float books[kTableM * kDsub * 256], norms[kTableM * 256], target[kTableM * kDsub];
+  for (size_t i = 0; i < kTableM * kDsub * 256; ++i) books[i] = static_cast<float>(static_cast<int>(i * 29 % 17) - 8) / 8.0f;
+  for (size_t i = 0; i < kTableM * 256; ++i) norms[i] = static_cast<float>(i % 23) / 8.0f;
+  for (size_t i = 0; i < kTableM * kDsub; ++i) target[i] = static_cast<float>(static_cast<int>(i * 5 % 7) - 3) / 8.0f;
+  static float got_tables[kTableM * 256], want_tables[kTableM * 256];
+  for (const float* n : {static_cast<const float*>(nullptr), static_cast<const float*>(norms)}) {
+    k.pq_tables(target, books, n, kTableM, kDsub, got_tables);
+    ref.pq_tables(target, books, n, kTableM, kDsub, want_tables);
+    if (std::memcmp(got_tables, want_tables, sizeof(got_tables)) != 0) return false;
   }
   return true;
 }

@@ -34,6 +34,14 @@ struct QuantizedKernels {
   // summed in order of j. `tables` holds m x 256 floats (one row per
   // sub-quantizer), `out` n floats. Every table gives bit-identical results.
   void (*pq_adc_batch)(const float* tables, const uint8_t* codes, size_t n, size_t m, float* out);
+  // PQ distance tables for a query (or its residual): with `books` holding
+  // each sub-quantizer's 256 codewords dimension-major (books[(j*dsub + t)*256
+  // + k] = coordinate t of codeword k of sub-vector j),
+  //   dot_j_k = sum_t target[j*dsub + t] * books[(j*dsub + t)*256 + k]
+  // and tables[j*256 + k] = dot_j_k, or norms[j*256 + k] - 2*dot_j_k when
+  // `norms` is not null (the squared-L2 table up to a constant).
+  void (*pq_tables)(const float* target, const float* books, const float* norms, size_t m, size_t dsub,
+                    float* tables);
   const char* isa;  // "scalar", "avx2", "avx512vnni"
 };
 

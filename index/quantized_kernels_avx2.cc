@@ -7,7 +7,7 @@
 // compiled here may contain AVX instructions, and if it had external linkage the
 // linker could pick this copy for callers in ordinary code, which would then
 // crash on a CPU without AVX2.
-#include "index/quantized_kernels.h"
+#include "index/quantized_kernels_dispatch.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 
@@ -19,8 +19,6 @@
 
 namespace sextant {
 
-// Named only by quantized_kernels.cc, after its CPUID check.
-extern const QuantizedKernels kAvx2QuantizedKernels;
 
 namespace {
 
@@ -55,79 +53,66 @@ __m256 LoadCodesTail(const uint8_t* p, size_t n) {
   return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_set_epi64x(0, static_cast<long long>(bytes))));
 }
 
-// The SQ8 kernels run 32 dimensions a step into four accumulators (hiding the
-// FMA latency), then up to three 8-wide blocks, each into its own accumulator,
-// then a masked tail whose masked-off lanes are zero in every input and so add
-// 0. Same shape as the float kernels in distance_avx2.cc.
+// The loop of both SQ8 kernels: 32 dimensions a step into four accumulators
+// (hiding the FMA latency), then up to three 8-wide blocks, each into its own
+// accumulator, then a masked tail whose masked-off lanes are zero in every
+// input and so add 0. Same shape as the float kernels in distance_avx2.cc.
+// block(s, i) folds dimensions i..i+7 into s; tail(s, i, mask, n) the last n.
+template <class Block, class Tail>
+float Reduce(size_t dim, Block block, Tail tail) {
+  __m256 s0 = _mm256_setzero_ps();
+  __m256 s1 = _mm256_setzero_ps();
+  __m256 s2 = _mm256_setzero_ps();
+  __m256 s3 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 32 <= dim; i += 32) {
+    s0 = block(s0, i);
+    s1 = block(s1, i + 8);
+    s2 = block(s2, i + 16);
+    s3 = block(s3, i + 24);
+  }
+  const size_t rest = dim - i;
+  if (rest >= 8) {
+    s0 = block(s0, i);
+    if (rest >= 16) {
+      s1 = block(s1, i + 8);
+      if (rest >= 24) s2 = block(s2, i + 16);
+    }
+    i += rest & ~size_t{7};
+  }
+  const size_t n = rest & 7;
+  if (n != 0) {
+    const __m256i mask = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTailMask + 8 - n));
+    s3 = tail(s3, i, mask, n);
+  }
+  return HorizontalSum(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+}
+
 float Sq8L2SqrAvx2(const float* query, const uint8_t* code, const float* lo, const float* step,
                    size_t dim) {
   const auto acc = [](__m256 s, __m256 q, __m256 c, __m256 l, __m256 st) {
     const __m256 d = _mm256_sub_ps(q, _mm256_fmadd_ps(st, c, l));
     return _mm256_fmadd_ps(d, d, s);
   };
-  const auto block = [&](__m256 s, size_t i) {
-    return acc(s, _mm256_loadu_ps(query + i), LoadCodes(code + i), _mm256_loadu_ps(lo + i),
-               _mm256_loadu_ps(step + i));
-  };
-  __m256 s0 = _mm256_setzero_ps();
-  __m256 s1 = _mm256_setzero_ps();
-  __m256 s2 = _mm256_setzero_ps();
-  __m256 s3 = _mm256_setzero_ps();
-  size_t i = 0;
-  for (; i + 32 <= dim; i += 32) {
-    s0 = block(s0, i);
-    s1 = block(s1, i + 8);
-    s2 = block(s2, i + 16);
-    s3 = block(s3, i + 24);
-  }
-  const size_t rest = dim - i;
-  if (rest >= 8) {
-    s0 = block(s0, i);
-    if (rest >= 16) {
-      s1 = block(s1, i + 8);
-      if (rest >= 24) s2 = block(s2, i + 16);
-    }
-    i += rest & ~size_t{7};
-  }
-  const size_t tail = rest & 7;
-  if (tail != 0) {
-    const __m256i mask = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTailMask + 8 - tail));
-    s3 = acc(s3, _mm256_maskload_ps(query + i, mask), LoadCodesTail(code + i, tail),
-             _mm256_maskload_ps(lo + i, mask), _mm256_maskload_ps(step + i, mask));
-  }
-  return HorizontalSum(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+  return Reduce(
+      dim,
+      [&](__m256 s, size_t i) {
+        return acc(s, _mm256_loadu_ps(query + i), LoadCodes(code + i), _mm256_loadu_ps(lo + i),
+                   _mm256_loadu_ps(step + i));
+      },
+      [&](__m256 s, size_t i, __m256i mask, size_t n) {
+        return acc(s, _mm256_maskload_ps(query + i, mask), LoadCodesTail(code + i, n),
+                   _mm256_maskload_ps(lo + i, mask), _mm256_maskload_ps(step + i, mask));
+      });
 }
 
 float Sq8WeightedSumAvx2(const float* weights, const uint8_t* code, size_t dim) {
-  const auto block = [&](__m256 s, size_t i) {
-    return _mm256_fmadd_ps(_mm256_loadu_ps(weights + i), LoadCodes(code + i), s);
-  };
-  __m256 s0 = _mm256_setzero_ps();
-  __m256 s1 = _mm256_setzero_ps();
-  __m256 s2 = _mm256_setzero_ps();
-  __m256 s3 = _mm256_setzero_ps();
-  size_t i = 0;
-  for (; i + 32 <= dim; i += 32) {
-    s0 = block(s0, i);
-    s1 = block(s1, i + 8);
-    s2 = block(s2, i + 16);
-    s3 = block(s3, i + 24);
-  }
-  const size_t rest = dim - i;
-  if (rest >= 8) {
-    s0 = block(s0, i);
-    if (rest >= 16) {
-      s1 = block(s1, i + 8);
-      if (rest >= 24) s2 = block(s2, i + 16);
-    }
-    i += rest & ~size_t{7};
-  }
-  const size_t tail = rest & 7;
-  if (tail != 0) {
-    const __m256i mask = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTailMask + 8 - tail));
-    s3 = _mm256_fmadd_ps(_mm256_maskload_ps(weights + i, mask), LoadCodesTail(code + i, tail), s3);
-  }
-  return HorizontalSum(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+  return Reduce(
+      dim,
+      [&](__m256 s, size_t i) { return _mm256_fmadd_ps(_mm256_loadu_ps(weights + i), LoadCodes(code + i), s); },
+      [&](__m256 s, size_t i, __m256i mask, size_t n) {
+        return _mm256_fmadd_ps(_mm256_maskload_ps(weights + i, mask), LoadCodesTail(code + i, n), s);
+      });
 }
 
 // Both operands widened to int16 (code zero-, query sign-extended), then
@@ -158,64 +143,37 @@ int32_t DotU8S8Avx2(const uint8_t* code, const int8_t* query, size_t dim) {
   return sum;
 }
 
-// Not SIMD: an AVX2 gather version (a 32-bit gather of code bytes j..j+3 of
-// eight codes, then one float gather per sub-quantizer) ran at 0.73-0.76x the
-// speed of the plain scalar loop in quantized_kernels_bench on this Cascade
-// Lake (~1.8 ns a looked-up float against ~1.3 ns), so it was dropped. What
-// helps is ILP: the plain loop waits on one chain of dependent adds per code;
-// here four codes run side by side (four independent chains), and code bytes
-// are read four at a time. About 2x the plain loop. Each code still adds its
-// terms in order of j, so the results are bit-identical to the scalar
-// reference.
-void PqAdcBatchAvx2(const float* tables, const uint8_t* codes, size_t n, size_t m, float* out) {
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const uint8_t* c0 = codes + i * m;
-    const uint8_t* c1 = c0 + m;
-    const uint8_t* c2 = c1 + m;
-    const uint8_t* c3 = c2 + m;
-    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-    size_t j = 0;
-    for (; j + 4 <= m; j += 4) {
-      uint32_t w0, w1, w2, w3;  // code bytes j..j+3, little-endian
-      __builtin_memcpy(&w0, c0 + j, 4);
-      __builtin_memcpy(&w1, c1 + j, 4);
-      __builtin_memcpy(&w2, c2 + j, 4);
-      __builtin_memcpy(&w3, c3 + j, 4);
-      const float* t = tables + j * 256;
-      for (int k = 0; k < 4; ++k, t += 256) {
-        s0 += t[(w0 >> (8 * k)) & 0xff];
-        s1 += t[(w1 >> (8 * k)) & 0xff];
-        s2 += t[(w2 >> (8 * k)) & 0xff];
-        s3 += t[(w3 >> (8 * k)) & 0xff];
+}  // namespace
+
+void PqTablesAvx2(const float* target, const float* books, const float* norms, size_t m, size_t dsub,
+                  float* tables) {
+  // One 256-float row per sub-vector, held in 32 registers' worth of stores:
+  // each dimension of the sub-vector adds x * (that coordinate of all 256
+  // codewords), one FMA per 8 codewords.
+  for (size_t j = 0; j < m; ++j) {
+    float* row = tables + j * 256;
+    for (size_t k = 0; k < 256; k += 8) _mm256_storeu_ps(row + k, _mm256_setzero_ps());
+    for (size_t t = 0; t < dsub; ++t) {
+      const __m256 x = _mm256_set1_ps(target[j * dsub + t]);
+      const float* column = books + (j * dsub + t) * 256;
+      for (size_t k = 0; k < 256; k += 8) {
+        _mm256_storeu_ps(row + k, _mm256_fmadd_ps(x, _mm256_loadu_ps(column + k), _mm256_loadu_ps(row + k)));
       }
     }
-    for (; j < m; ++j) {
-      const float* t = tables + j * 256;
-      s0 += t[c0[j]];
-      s1 += t[c1[j]];
-      s2 += t[c2[j]];
-      s3 += t[c3[j]];
+    if (norms != nullptr) {
+      const __m256 minus_two = _mm256_set1_ps(-2.0f);
+      for (size_t k = 0; k < 256; k += 8) {
+        _mm256_storeu_ps(row + k, _mm256_fmadd_ps(minus_two, _mm256_loadu_ps(row + k),
+                                                  _mm256_loadu_ps(norms + j * 256 + k)));
+      }
     }
-    out[i] = s0;
-    out[i + 1] = s1;
-    out[i + 2] = s2;
-    out[i + 3] = s3;
-  }
-  // The last 0..3 codes one by one.
-  for (; i < n; ++i) {
-    const uint8_t* code = codes + i * m;
-    float s = 0.0f;
-    for (size_t j = 0; j < m; ++j) s += tables[j * 256 + code[j]];
-    out[i] = s;
   }
 }
 
-}  // namespace
-
 // Constant-initialised: linking it in executes nothing.
 constinit const QuantizedKernels kAvx2QuantizedKernels = {Sq8L2SqrAvx2, Sq8WeightedSumAvx2,
-                                                          DotU8S8Avx2, PqAdcBatchAvx2, "avx2"};
+                                                          DotU8S8Avx2, PqAdcBatchInterleaved, PqTablesAvx2,
+                                                          "avx2"};
 
 }  // namespace sextant
 

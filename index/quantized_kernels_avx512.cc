@@ -14,7 +14,7 @@
 // compiled here may contain AVX-512 instructions, and if it had external linkage
 // the linker could pick this copy for callers in ordinary code, which would then
 // crash on a CPU without AVX-512.
-#include "index/quantized_kernels.h"
+#include "index/quantized_kernels_dispatch.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 
@@ -27,8 +27,6 @@
 
 namespace sextant {
 
-// Named only by quantized_kernels.cc, after its CPUID check.
-extern const QuantizedKernels kAvx512VnniQuantizedKernels;
 
 namespace {
 
@@ -57,79 +55,63 @@ __m256 LoadCodes(__mmask8 mask, const uint8_t* p) {
   return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_maskz_loadu_epi8(mask, p)));
 }
 
-// The SQ8 kernels: 32 dimensions a step into four accumulators (hiding the FMA
-// latency), then up to three 8-wide blocks, each into its own accumulator, then
-// one masked block whose masked-off lanes are zero in every input and so add 0.
-// As in quantized_kernels_avx2.cc, with masked loads for the tail.
+// The loop of both SQ8 kernels, as in quantized_kernels_avx2.cc: 32
+// dimensions a step into four accumulators (hiding the FMA latency), then up
+// to three 8-wide blocks, each into its own accumulator, then one masked block
+// whose masked-off lanes are zero in every input and so add 0.
+// block(s, i) folds dimensions i..i+7 into s; tail(s, i, mask) the masked rest.
+template <class Block, class Tail>
+float Reduce(size_t dim, Block block, Tail tail) {
+  __m256 s0 = _mm256_setzero_ps();
+  __m256 s1 = _mm256_setzero_ps();
+  __m256 s2 = _mm256_setzero_ps();
+  __m256 s3 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 32 <= dim; i += 32) {
+    s0 = block(s0, i);
+    s1 = block(s1, i + 8);
+    s2 = block(s2, i + 16);
+    s3 = block(s3, i + 24);
+  }
+  const size_t rest = dim - i;
+  if (rest >= 8) {
+    s0 = block(s0, i);
+    if (rest >= 16) {
+      s1 = block(s1, i + 8);
+      if (rest >= 24) s2 = block(s2, i + 16);
+    }
+    i += rest & ~size_t{7};
+  }
+  const unsigned n = static_cast<unsigned>(rest & 7);
+  if (n != 0) s3 = tail(s3, i, static_cast<__mmask8>((1u << n) - 1));
+  return HorizontalSum(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+}
+
 float Sq8L2SqrAvx512(const float* query, const uint8_t* code, const float* lo, const float* step,
                      size_t dim) {
   const auto acc = [](__m256 s, __m256 q, __m256 c, __m256 l, __m256 st) {
     const __m256 d = _mm256_sub_ps(q, _mm256_fmadd_ps(st, c, l));
     return _mm256_fmadd_ps(d, d, s);
   };
-  const auto block = [&](__m256 s, size_t i) {
-    return acc(s, _mm256_loadu_ps(query + i), LoadCodes(code + i), _mm256_loadu_ps(lo + i),
-               _mm256_loadu_ps(step + i));
-  };
-  __m256 s0 = _mm256_setzero_ps();
-  __m256 s1 = _mm256_setzero_ps();
-  __m256 s2 = _mm256_setzero_ps();
-  __m256 s3 = _mm256_setzero_ps();
-  size_t i = 0;
-  for (; i + 32 <= dim; i += 32) {
-    s0 = block(s0, i);
-    s1 = block(s1, i + 8);
-    s2 = block(s2, i + 16);
-    s3 = block(s3, i + 24);
-  }
-  const size_t rest = dim - i;
-  if (rest >= 8) {
-    s0 = block(s0, i);
-    if (rest >= 16) {
-      s1 = block(s1, i + 8);
-      if (rest >= 24) s2 = block(s2, i + 16);
-    }
-    i += rest & ~size_t{7};
-  }
-  const unsigned tail = static_cast<unsigned>(rest & 7);
-  if (tail != 0) {
-    const __mmask8 mask = static_cast<__mmask8>((1u << tail) - 1);
-    s3 = acc(s3, _mm256_maskz_loadu_ps(mask, query + i), LoadCodes(mask, code + i),
-             _mm256_maskz_loadu_ps(mask, lo + i), _mm256_maskz_loadu_ps(mask, step + i));
-  }
-  return HorizontalSum(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+  return Reduce(
+      dim,
+      [&](__m256 s, size_t i) {
+        return acc(s, _mm256_loadu_ps(query + i), LoadCodes(code + i), _mm256_loadu_ps(lo + i),
+                   _mm256_loadu_ps(step + i));
+      },
+      [&](__m256 s, size_t i, __mmask8 mask) {
+        return acc(s, _mm256_maskz_loadu_ps(mask, query + i), LoadCodes(mask, code + i),
+                   _mm256_maskz_loadu_ps(mask, lo + i), _mm256_maskz_loadu_ps(mask, step + i));
+      });
 }
 
 float Sq8WeightedSumAvx512(const float* weights, const uint8_t* code, size_t dim) {
-  const auto block = [&](__m256 s, size_t i) {
-    return _mm256_fmadd_ps(_mm256_loadu_ps(weights + i), LoadCodes(code + i), s);
-  };
-  __m256 s0 = _mm256_setzero_ps();
-  __m256 s1 = _mm256_setzero_ps();
-  __m256 s2 = _mm256_setzero_ps();
-  __m256 s3 = _mm256_setzero_ps();
-  size_t i = 0;
-  for (; i + 32 <= dim; i += 32) {
-    s0 = block(s0, i);
-    s1 = block(s1, i + 8);
-    s2 = block(s2, i + 16);
-    s3 = block(s3, i + 24);
-  }
-  const size_t rest = dim - i;
-  if (rest >= 8) {
-    s0 = block(s0, i);
-    if (rest >= 16) {
-      s1 = block(s1, i + 8);
-      if (rest >= 24) s2 = block(s2, i + 16);
-    }
-    i += rest & ~size_t{7};
-  }
-  const unsigned tail = static_cast<unsigned>(rest & 7);
-  if (tail != 0) {
-    const __mmask8 mask = static_cast<__mmask8>((1u << tail) - 1);
-    s3 = _mm256_fmadd_ps(_mm256_maskz_loadu_ps(mask, weights + i), LoadCodes(mask, code + i), s3);
-  }
-  return HorizontalSum(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+  return Reduce(
+      dim,
+      [&](__m256 s, size_t i) { return _mm256_fmadd_ps(_mm256_loadu_ps(weights + i), LoadCodes(code + i), s); },
+      [&](__m256 s, size_t i, __mmask8 mask) {
+        return _mm256_fmadd_ps(_mm256_maskz_loadu_ps(mask, weights + i), LoadCodes(mask, code + i), s);
+      });
 }
 
 // vpdpbusd multiplies unsigned bytes (its first source: the codes) by signed
@@ -171,59 +153,11 @@ int32_t DotU8S8Avx512(const uint8_t* code, const int8_t* query, size_t dim) {
   return HorizontalSum(_mm256_add_epi32(_mm256_add_epi32(s0, s1), _mm256_add_epi32(s2, s3)));
 }
 
-// The same scalar loop as PqAdcBatchAvx2 (quantized_kernels_avx2.cc; see there
-// why it is not a gather): four codes side by side, code bytes read four at a
-// time, each code's terms added in order of j (bit-identical to the scalar
-// reference).
-void PqAdcBatchAvx512(const float* tables, const uint8_t* codes, size_t n, size_t m, float* out) {
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const uint8_t* c0 = codes + i * m;
-    const uint8_t* c1 = c0 + m;
-    const uint8_t* c2 = c1 + m;
-    const uint8_t* c3 = c2 + m;
-    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-    size_t j = 0;
-    for (; j + 4 <= m; j += 4) {
-      uint32_t w0, w1, w2, w3;  // code bytes j..j+3, little-endian
-      __builtin_memcpy(&w0, c0 + j, 4);
-      __builtin_memcpy(&w1, c1 + j, 4);
-      __builtin_memcpy(&w2, c2 + j, 4);
-      __builtin_memcpy(&w3, c3 + j, 4);
-      const float* t = tables + j * 256;
-      for (int k = 0; k < 4; ++k, t += 256) {
-        s0 += t[(w0 >> (8 * k)) & 0xff];
-        s1 += t[(w1 >> (8 * k)) & 0xff];
-        s2 += t[(w2 >> (8 * k)) & 0xff];
-        s3 += t[(w3 >> (8 * k)) & 0xff];
-      }
-    }
-    for (; j < m; ++j) {
-      const float* t = tables + j * 256;
-      s0 += t[c0[j]];
-      s1 += t[c1[j]];
-      s2 += t[c2[j]];
-      s3 += t[c3[j]];
-    }
-    out[i] = s0;
-    out[i + 1] = s1;
-    out[i + 2] = s2;
-    out[i + 3] = s3;
-  }
-  // The last 0..3 codes one by one.
-  for (; i < n; ++i) {
-    const uint8_t* code = codes + i * m;
-    float s = 0.0f;
-    for (size_t j = 0; j < m; ++j) s += tables[j * 256 + code[j]];
-    out[i] = s;
-  }
-}
-
 }  // namespace
 
 // Constant-initialised: linking it in executes nothing.
 constinit const QuantizedKernels kAvx512VnniQuantizedKernels = {
-    Sq8L2SqrAvx512, Sq8WeightedSumAvx512, DotU8S8Avx512, PqAdcBatchAvx512, "avx512vnni"};
+    Sq8L2SqrAvx512, Sq8WeightedSumAvx512, DotU8S8Avx512, PqAdcBatchInterleaved, PqTablesAvx2, "avx512vnni"};
 
 }  // namespace sextant
 

@@ -438,3 +438,36 @@ TEST_CASE("ActiveQuantizedKernels picks the best table once, under the SEXTANT_I
 }
 
 }  // namespace sextant
+
+namespace sextant {
+
+TEST_CASE("pq_tables of every table agrees with a double computation", "[index][quantized]") {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> value(-2.0f, 2.0f);
+  for (const size_t m : {1, 3, 25, 32}) {
+    for (const size_t dsub : {1, 2, 4, 8}) {
+      std::vector<float> books(m * dsub * 256), norms(m * 256), target(m * dsub);
+      for (float& x : books) x = value(rng);
+      for (float& x : norms) x = std::fabs(value(rng));
+      for (float& x : target) x = value(rng);
+      for (const QuantizedKernels* k : AvailableTables()) {
+        for (const bool l2 : {false, true}) {
+          CAPTURE(k->isa, m, dsub, l2);
+          std::vector<float> got(m * 256 + 1, -7.0f);
+          k->pq_tables(target.data(), books.data(), l2 ? norms.data() : nullptr, m, dsub, got.data());
+          CHECK(got.back() == -7.0f);  // nothing written past the tables
+          for (size_t j = 0; j < m; ++j) {
+            for (size_t c = 0; c < 256; ++c) {
+              double dot = 0;
+              for (size_t t = 0; t < dsub; ++t) dot += double(target[j * dsub + t]) * books[(j * dsub + t) * 256 + c];
+              const double want = l2 ? norms[j * 256 + c] - 2 * dot : dot;
+              CHECK(std::fabs(got[j * 256 + c] - want) <= 1e-4 * (1 + std::fabs(want)));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace sextant
