@@ -167,7 +167,8 @@ Status IvfIndex::Rebuild(std::span<const Offset> offsets, MatrixView rows) {
 
   const size_t nlist = std::min(ListsFor(spec_, n), n);
   ASSIGN_OR_RETURN(std::vector<float> centroids,
-                   TrainCentroids(all, nlist, metric_ == Metric::kCosine, spec_.seed, spec_.build_threads));
+                   TrainCentroids(all, nlist, metric_ == Metric::kCosine, inner_product(), spec_.seed,
+                                  spec_.build_threads));
   ASSIGN_OR_RETURN(const std::vector<uint32_t> assigned,
                    AssignToCentroids(all, centroids, nlist, inner_product(), spec_.build_threads));
   centroids_ = std::move(centroids);

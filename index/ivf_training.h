@@ -14,11 +14,13 @@
 
 namespace sextant {
 
-// `nlist` k-means centroids of `rows` (nlist x dim floats, row-major).
-// `spherical` normalises the centroids after each iteration (Cosine). FAISS
-// samples at most 256 rows per centroid. REQUIRES: rows.rows() >= nlist.
-Result<std::vector<float>> TrainCentroids(MatrixView rows, size_t nlist, bool spherical, uint64_t seed,
-                                          size_t threads);
+// `nlist` k-means centroids of `rows` (nlist x dim floats, row-major), 10
+// iterations as FAISS's IVF training does, rows assigned by largest inner
+// product when `inner_product` (Cosine, Dot) else by L2. `spherical`
+// normalises the centroids after each iteration (Cosine). FAISS samples at
+// most 256 rows per centroid. REQUIRES: rows.rows() >= nlist.
+Result<std::vector<float>> TrainCentroids(MatrixView rows, size_t nlist, bool spherical, bool inner_product,
+                                          uint64_t seed, size_t threads);
 
 // The index of the nearest centroid of every row: largest inner product when
 // `inner_product`, else smallest L2 distance. Blocked matrix products (BLAS).
