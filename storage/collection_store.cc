@@ -2,6 +2,7 @@
 #include "storage/collection_store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
 #include <rocksdb/options.h>
@@ -301,6 +302,15 @@ class RocksCollectionStore final : public CollectionStore {
     uint64_t sst = 0;
     db_->GetIntProperty("rocksdb.total-sst-files-size", &sst);
     return sst;
+  }
+
+  Status Checkpoint(const std::string& dir) override {
+    rocksdb::Checkpoint* raw = nullptr;
+    RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint"));
+    std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+    // log_size_for_flush 0: flush the memtables first, so the checkpoint is
+    // SST files plus an empty WAL rather than a copy of a long WAL.
+    return FromRocks(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0), "checkpoint");
   }
 
  private:

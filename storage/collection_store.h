@@ -110,6 +110,11 @@ class CollectionStore {
   virtual Status TrimOpLog(SeqNo before) = 0;
   // Bytes on disk (SST + WAL), approximate.
   virtual uint64_t DiskBytes() = 0;
+  // A consistent copy of the store as of now in `dir` (which must not exist):
+  // RocksDB's checkpoint, hard links to the immutable files where the file
+  // system allows and a copy of the rest, including every write appended and
+  // synced so far. Opening `dir` gives that state. For snapshots.
+  virtual Status Checkpoint(const std::string& dir) = 0;
 };
 
 }  // namespace sextant

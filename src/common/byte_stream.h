@@ -43,6 +43,7 @@ class StringReader final : public ByteReader {
   explicit StringReader(std::string data) : data_(std::move(data)) {}
   Status Read(void* data, size_t size) override {
     if (size > data_.size() - pos_) return Status::Corruption("unexpected end of data");
+    if (size == 0) return Status::OK();  // `data` may be null (an empty vector's)
     std::memcpy(data, data_.data() + pos_, size);
     pos_ += size;
     return Status::OK();

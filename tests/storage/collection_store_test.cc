@@ -302,3 +302,44 @@ TEST_CASE("A full disk fails writes with an I/O error; reads keep working; nothi
 }
 
 }  // namespace sextant
+
+namespace sextant {
+
+TEST_CASE("A store checkpoint opens with every synced write, and the store goes on", "[storage][snapshot]") {
+  testing::TempDir dir;
+  auto store = CollectionStore::Open(dir.Sub("store"), StoreOptions{});
+  REQUIRE(store.ok());
+  REQUIRE((*store)->PutMeta("config", "dim=2").ok());
+  for (uint64_t seq = 1; seq <= 100; ++seq) {
+    const std::vector<float> v = {1.0f, float(seq)};
+    std::vector<PointWrite> w = {{PointId::Num(seq), static_cast<Offset>(seq - 1), v, "{}"}};
+    REQUIRE(Commit(**store, WriteOp{.seq = seq, .next_offset = static_cast<Offset>(seq), .upserts = w}).ok());
+  }
+  REQUIRE((*store)->Checkpoint(dir.Sub("checkpoint")).ok());
+  CHECK_FALSE((*store)->Checkpoint(dir.Sub("checkpoint")).ok());  // never over an existing directory
+  // Writes after the checkpoint stay out of it.
+  const std::vector<float> v = {2.0f, 2.0f};
+  std::vector<PointWrite> later = {{PointId::Num(500), 100, v, "{}"}};
+  REQUIRE(Commit(**store, WriteOp{.seq = 101, .next_offset = 101, .upserts = later}).ok());
+
+  auto copy = CollectionStore::Open(dir.Sub("checkpoint"), NoCreate());
+  REQUIRE(copy.ok());
+  CHECK(*(*copy)->GetMeta("config") == std::optional<std::string>("dim=2"));
+  size_t points = 0;
+  REQUIRE((*copy)->ForEachPoint([&](StoredPoint&& p) {
+    ++points;
+    CHECK(p.vector.size() == 2);
+    return Status::OK();
+  }).ok());
+  CHECK(points == 100);
+  CHECK_FALSE((*(*copy)->Get(PointId::Num(500))).has_value());
+  size_t ops = 0;
+  REQUIRE((*copy)->ForEachOp(0, [&](OpRecord&&) {
+    ++ops;
+    return Status::OK();
+  }).ok());
+  CHECK(ops == 100);
+  CHECK((*(*store)->Get(PointId::Num(500))).has_value());
+}
+
+}  // namespace sextant
