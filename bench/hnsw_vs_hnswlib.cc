@@ -14,29 +14,14 @@
 #include <numeric>
 #include <string>
 
+#include "ann_bench.h"
 #include "index/hnsw_index.h"
 #include "index/index_factory.h"
 #include "raw_hnswlib.h"
-#include "support/datasets.h"
 
 using namespace sextant;
-using Clock = std::chrono::steady_clock;
-
-namespace {
-
-void Normalize(testing::Matrix& m) {
-  for (size_t r = 0; r < m.rows; ++r) {
-    float* v = m.data.data() + r * m.dim;
-    double n = 0;
-    for (size_t i = 0; i < m.dim; ++i) n += double(v[i]) * v[i];
-    const float inv = n > 0 ? float(1.0 / std::sqrt(n)) : 0.0f;
-    for (size_t i = 0; i < m.dim; ++i) v[i] *= inv;
-  }
-}
-
-double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
-
-}  // namespace
+using bench::Clock;
+using bench::Seconds;
 
 int main(int argc, char** argv) {
   const std::string name = argc > 1 ? argv[1] : "glove100";
@@ -50,8 +35,8 @@ int main(int argc, char** argv) {
   const auto gt_dist = testing::ReadVecs<float>(dir + "/gt_dist.fvecs");
   const testing::Matrix raw_base = base, raw_queries = queries;
   if (cosine) {
-    Normalize(base);
-    Normalize(queries);
+    bench::Normalize(base);
+    bench::Normalize(queries);
   }
   // BENCH_N keeps only the first N base vectors (recall is then not meaningful;
   // for profiling under callgrind), BENCH_EF runs a single ef.
@@ -88,32 +73,13 @@ int main(int argc, char** argv) {
   std::printf("build: ours %.1fs, hnswlib %.1fs, ours int8 %.1fs\n", Seconds(t0, t1), Seconds(t1, t2),
               Seconds(t2, t3));
 
-  auto true_distance = [&](size_t q, uint64_t id) {
-    const float* a = raw_queries.row(q);
-    const float* b = raw_base.row(id);
-    double dot = 0, na = 0, nb = 0, l2 = 0;
-    for (size_t i = 0; i < dim; ++i) {
-      dot += double(a[i]) * b[i];
-      na += double(a[i]) * a[i];
-      nb += double(b[i]) * b[i];
-      l2 += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
-    }
-    return cosine ? 1.0 - dot / std::sqrt(na * nb) : l2;
-  };
   auto recall_of = [&](const std::vector<std::vector<int64_t>>& results) {
-    size_t hits = 0;
-    for (size_t q = 0; q < results.size(); ++q) {
-      hits += testing::HitsByDistance(results[q], gt_dist[q], 10, [&](int64_t id) { return true_distance(q, id); });
-    }
-    return double(hits) / double(results.size() * 10);
+    return bench::RecallAt10(results, raw_base, raw_queries, gt_dist, cosine);
   };
 
   std::printf("\n%6s | %10s %8s | %10s %8s | %10s %8s | %7s %7s\n", "ef", "ours QPS", "recall", "int8 QPS",
               "recall", "hnswlib", "recall", "ours/hl", "int8/hl");
-  struct Point {
-    double qps, recall;
-  };
-  std::vector<Point> ours_curve, int8_curve, raw_curve;
+  std::vector<bench::CurvePoint> ours_curve, int8_curve, raw_curve;
   std::vector<size_t> efs = {32, 64, 96, 128, 192, 256, 384, 512, 768, 1024};
   if (const char* one = std::getenv("BENCH_EF")) efs = {std::stoul(one)};
   for (size_t ef : efs) {
@@ -176,15 +142,9 @@ int main(int argc, char** argv) {
                 ours_qps / raw_qps, int8_qps / raw_qps);
   }
   // QPS at a recall target: at the first ef of the sweep that reaches it.
-  auto qps_at = [](const std::vector<Point>& curve, double target) {
-    for (const Point& p : curve) {
-      if (p.recall >= target) return p.qps;
-    }
-    return 0.0;
-  };
   std::printf("\n%8s | %10s %10s %10s | %7s %7s\n", "recall", "ours", "int8", "hnswlib", "ours/hl", "int8/hl");
   for (double target : {0.90, 0.95, 0.99}) {
-    const double o = qps_at(ours_curve, target), i = qps_at(int8_curve, target), r = qps_at(raw_curve, target);
+    const double o = bench::QpsAtRecall(ours_curve, target), i = bench::QpsAtRecall(int8_curve, target), r = bench::QpsAtRecall(raw_curve, target);
     std::printf("%8.2f | %10.0f %10.0f %10.0f | %6.2fx %6.2fx\n", target, o, i, r, r > 0 ? o / r : 0.0,
                 r > 0 ? i / r : 0.0);
   }

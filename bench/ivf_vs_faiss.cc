@@ -15,29 +15,14 @@
 #include <numeric>
 #include <string>
 
+#include "ann_bench.h"
 #include "index/index_factory.h"
 #include "index/ivf_index.h"
 #include "raw_faiss.h"
-#include "support/datasets.h"
 
 using namespace sextant;
-using Clock = std::chrono::steady_clock;
-
-namespace {
-
-void Normalize(testing::Matrix& m) {
-  for (size_t r = 0; r < m.rows; ++r) {
-    float* v = m.data.data() + r * m.dim;
-    double n = 0;
-    for (size_t i = 0; i < m.dim; ++i) n += double(v[i]) * v[i];
-    const float inv = n > 0 ? float(1.0 / std::sqrt(n)) : 0.0f;
-    for (size_t i = 0; i < m.dim; ++i) v[i] *= inv;
-  }
-}
-
-double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
-
-}  // namespace
+using bench::Clock;
+using bench::Seconds;
 
 int main(int argc, char** argv) {
   const std::string name = argc > 1 ? argv[1] : "glove100";
@@ -49,8 +34,8 @@ int main(int argc, char** argv) {
   const auto gt_dist = testing::ReadVecs<float>(dir + "/gt_dist.fvecs");
   const testing::Matrix raw_base = base, raw_queries = queries;
   if (cosine) {
-    Normalize(base);
-    Normalize(queries);
+    bench::Normalize(base);
+    bench::Normalize(queries);
   }
   const size_t n = base.rows, dim = base.dim;
   IndexSpec spec;
@@ -84,30 +69,11 @@ int main(int argc, char** argv) {
   auto t2 = Clock::now();
   std::printf("build: ours %.1fs, faiss %.1fs\n", Seconds(t0, t1), Seconds(t1, t2));
 
-  auto true_distance = [&](size_t q, uint64_t id) {
-    const float* a = raw_queries.row(q);
-    const float* b = raw_base.row(id);
-    double dot = 0, na = 0, nb = 0, l2 = 0;
-    for (size_t i = 0; i < dim; ++i) {
-      dot += double(a[i]) * b[i];
-      na += double(a[i]) * a[i];
-      nb += double(b[i]) * b[i];
-      l2 += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
-    }
-    return cosine ? 1.0 - dot / std::sqrt(na * nb) : l2;
-  };
   auto recall_of = [&](const std::vector<std::vector<int64_t>>& results) {
-    size_t hits = 0;
-    for (size_t q = 0; q < results.size(); ++q) {
-      hits += testing::HitsByDistance(results[q], gt_dist[q], 10, [&](int64_t id) { return true_distance(q, id); });
-    }
-    return double(hits) / double(results.size() * 10);
+    return bench::RecallAt10(results, raw_base, raw_queries, gt_dist, cosine);
   };
 
-  struct Point {
-    double qps, recall;
-  };
-  std::vector<Point> ours_curve, raw_curve;
+  std::vector<bench::CurvePoint> ours_curve, raw_curve;
   std::printf("\n%6s | %10s %8s | %10s %8s | %s\n", "nprobe", "ours QPS", "recall", "faiss QPS", "recall", "ratio");
   for (size_t nprobe : {4, 8, 16, 32, 48, 64, 96, 128, 192, 256}) {
     if (nprobe > spec.nlist) break;
@@ -152,15 +118,9 @@ int main(int argc, char** argv) {
     std::printf("%6zu | %10.0f %8.4f | %10.0f %8.4f | %.2fx\n", nprobe, ours_qps, ours_curve.back().recall, raw_qps,
                 raw_curve.back().recall, ours_qps / raw_qps);
   }
-  auto qps_at = [](const std::vector<Point>& curve, double target) {
-    for (const Point& p : curve) {
-      if (p.recall >= target) return p.qps;
-    }
-    return 0.0;
-  };
   std::printf("\n%8s | %10s %10s | %s\n", "recall", "ours", "faiss", "ratio");
   for (double target : {0.90, 0.95, 0.99}) {
-    const double o = qps_at(ours_curve, target), r = qps_at(raw_curve, target);
+    const double o = bench::QpsAtRecall(ours_curve, target), r = bench::QpsAtRecall(raw_curve, target);
     std::printf("%8.2f | %10.0f %10.0f | %s\n", target, o, r,
                 r > 0 && o > 0 ? (std::to_string(o / r).substr(0, 4) + "x").c_str() : "n/a (not reached)");
   }
