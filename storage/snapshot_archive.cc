@@ -8,11 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -135,7 +137,19 @@ struct Manifest {
   std::map<std::string, ManifestEntry> files;
 };
 
-Result<Manifest> ParseManifest(const std::string& text) {
+Result<Manifest> ParseManifest(const std::string& full_text) {
+  // The last line is "end <SHA-256 of everything before it>".
+  constexpr size_t kEndLine = 4 + 64 + 1;
+  if (full_text.size() < kEndLine || full_text.back() != '\n' ||
+      full_text.compare(full_text.size() - kEndLine, 4, "end ") != 0) {
+    return Status::Corruption("snapshot manifest: no end line (truncated or foreign)");
+  }
+  const std::string text = full_text.substr(0, full_text.size() - kEndLine);
+  Sha256 hash;
+  hash.Update(text.data(), text.size());
+  if (full_text.compare(full_text.size() - kEndLine + 4, 64, hash.HexDigest()) != 0) {
+    return Status::Corruption("snapshot manifest: its checksum does not match (damaged)");
+  }
   Manifest m;
   std::istringstream lines(text);
   std::string line;
@@ -160,6 +174,97 @@ Result<Manifest> ParseManifest(const std::string& text) {
     }
   }
   return m;
+}
+
+// A tar header's size field: octal text, or base-256 (high bit set) for
+// sizes of 8 GiB and more.
+std::optional<uint64_t> TarSize(const unsigned char* field) {
+  uint64_t size = 0;
+  if (field[0] & 0x80) {
+    if ((field[0] & 0x7f) != 0) return std::nullopt;
+    for (int i = 1; i < 12; ++i) {
+      if (size >> 56) return std::nullopt;
+      size = (size << 8) | field[i];
+    }
+    return size;
+  }
+  int i = 0;
+  while (i < 12 && field[i] == ' ') ++i;
+  bool digits = false;
+  for (; i < 12 && field[i] >= '0' && field[i] <= '7'; ++i) {
+    size = size * 8 + static_cast<uint64_t>(field[i] - '0');
+    digits = true;
+  }
+  for (; i < 12; ++i) {
+    if (field[i] != ' ' && field[i] != 0) return std::nullopt;
+  }
+  if (!digits) return std::nullopt;
+  return size;
+}
+
+bool AllZero(const unsigned char* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] != 0) return false;
+  }
+  return true;
+}
+
+// Walks the tar blocks: every header's size field readable, the padding after
+// each member's data zero, the end-of-archive mark (two zero blocks) present,
+// nothing but zeros after it.
+Status VerifyTarLayout(const std::string& path) {
+  Fd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.fd < 0) return Status::IOError("open " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(in.fd, &st) != 0) return Status::IOError("stat " + path + ": " + std::strerror(errno));
+  const uint64_t file_size = static_cast<uint64_t>(st.st_size);
+  if (file_size == 0) return Status::Corruption("not a snapshot archive: the file is empty");
+  unsigned char block[512];
+  auto read_at = [&](uint64_t offset, size_t n) {
+    return ::pread(in.fd, block, n, static_cast<off_t>(offset)) == static_cast<ssize_t>(n);
+  };
+  const auto read_error = [&] { return Status::IOError("read " + path + ": " + std::strerror(errno)); };
+  uint64_t offset = 0;
+  while (true) {
+    if (offset + 512 > file_size) return Status::Corruption("truncated archive: no end-of-archive mark");
+    if (!read_at(offset, 512)) return read_error();
+    if (AllZero(block, 512)) {
+      if (offset + 1024 > file_size) return Status::Corruption("truncated archive: the end-of-archive mark is cut");
+      break;
+    }
+    auto size = TarSize(block + 124);
+    // The header checksum (which libarchive verifies) catches a change of any
+    // other header byte; its own field must then be exactly "dddddd\0 ", as
+    // tar writes it, or a flip that reads as the same number ('0' to ' ',
+    // '\0' to ' ') would pass.
+    bool checksum_field = block[154] == 0 && block[155] == ' ';
+    for (int i = 148; i < 154; ++i) checksum_field = checksum_field && block[i] >= '0' && block[i] <= '7';
+    if (!size || !checksum_field) return Status::Corruption("damaged tar header at byte " + std::to_string(offset));
+    const uint64_t padded = (*size + 511) / 512 * 512;
+    if (*size > file_size || offset + 512 + padded > file_size) {
+      return Status::Corruption("truncated archive: the member at byte " + std::to_string(offset) +
+                                " runs past the end of the file");
+    }
+    const uint64_t pad = padded - *size;
+    if (pad != 0) {
+      if (!read_at(offset + 512 + *size, static_cast<size_t>(pad))) return read_error();
+      if (!AllZero(block, static_cast<size_t>(pad))) {
+        return Status::Corruption("damaged archive: non-zero padding after the member at byte " +
+                                  std::to_string(offset));
+      }
+    }
+    offset += 512 + padded;
+  }
+  // The end mark is two zero blocks; nothing else may follow.
+  for (offset += 512; offset < file_size; offset += 512) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(512, file_size - offset));
+    if (!read_at(offset, n)) return read_error();
+    if (!AllZero(block, n)) {
+      return Status::Corruption("damaged archive: data after the end-of-archive mark at byte " +
+                                std::to_string(offset));
+    }
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -214,7 +319,10 @@ Result<SnapshotArchiveInfo> WriteSnapshotArchive(const std::string& path, const 
   const std::string tmp = path + ".tmp";
   {
     std::unique_ptr<archive, ArchiveWriteFree> a(archive_write_new());
+    // No padding after the end-of-archive blocks: every byte of the file is
+    // then checked on extraction (VerifyTarLayout).
     if (archive_write_set_format_pax_restricted(a.get()) != ARCHIVE_OK ||
+        archive_write_set_bytes_in_last_block(a.get(), 1) != ARCHIVE_OK ||
         archive_write_open_filename(a.get(), tmp.c_str()) != ARCHIVE_OK) {
       return Status::IOError("create " + tmp + ": " + ArchiveError(a.get()));
     }
@@ -228,6 +336,10 @@ Result<SnapshotArchiveInfo> WriteSnapshotArchive(const std::string& path, const 
       }
       manifest += "file " + sha + " " + std::to_string(size) + " " + m.name + "\n";
     }
+    // The manifest's own checksum, so that no byte of it can change unseen.
+    Sha256 manifest_hash;
+    manifest_hash.Update(manifest.data(), manifest.size());
+    manifest += "end " + manifest_hash.HexDigest() + "\n";
     std::string sha;
     uint64_t size = 0;
     Status s = WriteMember(a.get(), kSnapshotManifestName, &manifest, "", &sha, &size);
@@ -255,6 +367,11 @@ Result<SnapshotArchiveInfo> WriteSnapshotArchive(const std::string& path, const 
 }
 
 Result<std::map<std::string, std::string>> ExtractSnapshotArchive(const std::string& path, const std::string& dir) {
+  // libarchive skips the padding after each member and whatever follows the
+  // end-of-archive block without reading it; the manifest's hashes cover the
+  // members' contents and the tar header checksums the headers, so this
+  // covers the rest: one flipped byte anywhere is refused.
+  RETURN_IF_ERROR(VerifyTarLayout(path));
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::IOError("create " + dir + ": " + ec.message());

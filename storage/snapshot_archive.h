@@ -7,6 +7,10 @@
 //   sextant-snapshot 1
 //   meta <key> <value>            (value to the end of the line; no newline in it)
 //   file <sha256 hex> <size> <name>
+//   end <sha256 hex of every manifest byte before this line>
+// The tar has no padding after its end-of-archive mark, so extraction checks
+// every byte of the file: members by their hashes, the manifest by its end
+// line, headers by their tar checksums, padding and the end mark for zeros.
 //
 // Writing is atomic (temp file, fsync, rename, fsync of the directory).
 // Extracting verifies as it goes and fails, with a reason, on anything that is

@@ -65,7 +65,8 @@ Result<std::shared_ptr<Collection>> Collection::Create(const std::string& dir,
   return std::shared_ptr<Collection>(new Collection(dir, name, config, env, std::move(store)));
 }
 
-Result<std::shared_ptr<Collection>> Collection::Open(const std::string& dir, const Env& env) {
+Result<std::shared_ptr<Collection>> Collection::Open(const std::string& dir, const Env& env,
+                                                     const std::string* rename_to) {
   StoreOptions options;
   options.create_if_missing = false;
   options.faults = env.faults;
@@ -73,6 +74,10 @@ Result<std::shared_ptr<Collection>> Collection::Open(const std::string& dir, con
   ASSIGN_OR_RETURN(auto name, store->GetMeta(kNameKey));
   ASSIGN_OR_RETURN(auto encoded, store->GetMeta(kConfigKey));
   if (!name || !encoded) return Status::NotFound("no collection config in " + dir);
+  if (rename_to != nullptr && *rename_to != *name) {
+    RETURN_IF_ERROR(store->PutMeta(kNameKey, *rename_to));
+    name = *rename_to;
+  }
   ASSIGN_OR_RETURN(CollectionConfig config, CollectionConfig::Decode(*encoded));
   store->SetSynced(config.write_policy == WritePolicy::kSynced);
   std::shared_ptr<Collection> c(new Collection(dir, *name, config, env, std::move(store)));

@@ -39,6 +39,13 @@ class Optimizer;
 struct SegmentManifest;
 struct StorageFaults;
 
+// What Collection::Checkpoint wrote.
+struct CollectionCheckpoint {
+  CollectionConfig config;
+  SeqNo min_seq = 0;  // the copy holds every write up to at least this one
+  std::vector<std::string> segment_files;  // names under segments/
+};
+
 class Collection : public std::enable_shared_from_this<Collection> {
  public:
   struct Env {
@@ -53,7 +60,10 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // Opens an existing collection directory: loads its saved segments, replays
   // the op log after them, and recovers any point no valid segment file holds
   // from the store. Never rebuilds an index that was saved.
-  static Result<std::shared_ptr<Collection>> Open(const std::string& dir, const Env& env);
+  // With `rename_to`, the collection takes that name first (a snapshot
+  // restored under another name).
+  static Result<std::shared_ptr<Collection>> Open(const std::string& dir, const Env& env,
+                                                  const std::string* rename_to = nullptr);
   ~Collection();
 
   const std::string& name() const { return name_; }
@@ -111,6 +121,14 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // Called by the optimizer thread: indexes one frozen segment. Sets *more when
   // another step is due.
   Status OptimizeStep(bool* more);
+
+  // Writes a consistent copy of the collection as of now into `dir` (which
+  // must not exist): the store's RocksDB checkpoint under store/ and the saved
+  // segment files under segments/ (hard links where possible). Opening `dir`
+  // gives a collection holding every write acknowledged before the call (and
+  // maybe some in flight). Writes and searches go on meanwhile; indexing
+  // waits. (collection_snapshot.cc)
+  Result<CollectionCheckpoint> Checkpoint(const std::string& dir);
 
   // Marks the collection deleted: writes a DELETED marker (so a crash before the
   // directory is gone still deletes it on the next start), stops background

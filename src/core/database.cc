@@ -10,6 +10,8 @@ namespace sextant {
 
 namespace fs = std::filesystem;
 
+const char* const kRestoringMarker = "RESTORING";
+
 Database::Database(const DatabaseOptions& options)
     : options_(options), optimizer_(std::make_unique<Optimizer>()) {}
 
@@ -31,7 +33,12 @@ Collection::Env Database::CollectionEnv() const {
 Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
   std::error_code ec;
   fs::create_directories(fs::path(options.data_dir) / "collections", ec);
+  if (!ec) fs::create_directories(fs::path(options.data_dir) / "snapshots", ec);
   if (ec) return Status::IOError("cannot create data dir " + options.data_dir + ": " + ec.message());
+  // Scratch space of unfinished snapshots, restores and uploads.
+  fs::remove_all(fs::path(options.data_dir) / "tmp", ec);
+  if (!ec) fs::create_directories(fs::path(options.data_dir) / "tmp", ec);
+  if (ec) return Status::IOError("cannot clear " + options.data_dir + "/tmp: " + ec.message());
   std::unique_ptr<Database> db(new Database(options));
   RETURN_IF_ERROR(db->LoadCollections());
   return db;
@@ -40,6 +47,8 @@ Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options)
 Status Database::LoadCollections() {
   const fs::path root = fs::path(options_.data_dir) / "collections";
   std::error_code ec;
+  std::map<std::string, uint64_t> generation_of;  // of the collection loaded for a name
+  std::map<std::string, fs::path> dir_of;
   for (const auto& entry : fs::directory_iterator(root, ec)) {
     if (!entry.is_directory()) continue;
     const std::string dirname = entry.path().filename().string();
@@ -51,20 +60,46 @@ Status Database::LoadCollections() {
       continue;  // not ours
     }
     next_generation_ = std::max(next_generation_, generation + 1);
+    std::error_code remove_ec;
     if (fs::exists(entry.path() / "DELETED")) {
-      fs::remove_all(entry.path(), ec);  // a delete that a crash interrupted
+      fs::remove_all(entry.path(), remove_ec);  // a delete that a crash interrupted
+      continue;
+    }
+    if (fs::exists(entry.path() / kRestoringMarker)) {
+      spdlog::warn("removing unfinished restore {}", entry.path().string());
+      fs::remove_all(entry.path(), remove_ec);
       continue;
     }
     auto c = Collection::Open(entry.path().string(), CollectionEnv());
     if (!c.ok()) {
       if (c.status().code() == Status::Code::kNotFound) {
         spdlog::warn("removing unfinished collection directory {}", entry.path().string());
-        fs::remove_all(entry.path(), ec);
+        fs::remove_all(entry.path(), remove_ec);
         continue;
       }
       return c.status().WithContext("open " + entry.path().string());
     }
-    collections_[(*c)->name()] = *c;
+    const std::string& name = (*c)->name();
+    auto seen = generation_of.find(name);
+    if (seen != generation_of.end()) {
+      // A restore replaced this collection and a crash came before the old
+      // directory was marked: the newer generation is the collection.
+      std::shared_ptr<Collection> older = *c;
+      fs::path older_dir = entry.path();
+      if (generation > seen->second) {
+        older = collections_[name];
+        older_dir = dir_of[name];
+        collections_[name] = *c;
+        seen->second = generation;
+        dir_of[name] = entry.path();
+      }
+      spdlog::warn("collection {}: {} was replaced by a restore; removing it", name, older_dir.string());
+      RETURN_IF_ERROR(older->MarkDropped());
+      continue;
+    }
+    generation_of[name] = generation;
+    dir_of[name] = entry.path();
+    collections_[name] = *c;
   }
   if (ec) return Status::IOError("list " + root.string() + ": " + ec.message());
   return Status::OK();

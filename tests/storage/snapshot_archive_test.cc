@@ -121,11 +121,10 @@ TEST_CASE("Damaged, truncated, empty and foreign archives are refused with a rea
     WriteAll(f.tmp.Sub("bad.tar"), damaged);
     CHECK(f.Extract(f.tmp.Sub("bad.tar")).code() == Status::Code::kCorruption);
   }
-  SECTION("truncated anywhere before the end of the manifest") {
-    // (Cutting only the tar's trailing zero blocks and padding loses nothing:
-    // every member still checks out.)
+  SECTION("truncated anywhere, even in the end-of-archive mark") {
     const size_t in_manifest = bytes.find("sextant-snapshot 1") + 10;
-    for (size_t cut : {size_t{100}, size_t{512}, bytes.size() / 2, in_manifest}) {
+    for (size_t cut : {size_t{100}, size_t{512}, bytes.size() / 2, in_manifest, bytes.size() - 512,
+                       bytes.size() - 1}) {
       WriteAll(f.tmp.Sub("cut.tar"), bytes.substr(0, cut));
       CHECK(f.Extract(f.tmp.Sub("cut.tar")).code() == Status::Code::kCorruption);
     }
@@ -146,34 +145,74 @@ TEST_CASE("Damaged, truncated, empty and foreign archives are refused with a rea
   }
 }
 
+TEST_CASE("Any one flipped byte of an archive is refused", "[storage][snapshot]") {
+  // Small members, so that every byte can be tried: headers, data, padding,
+  // the manifest and the end-of-archive mark.
+  testing::TempDir tmp;
+  WriteAll(tmp.Sub("src/a"), "1");
+  WriteAll(tmp.Sub("src/b"), RandomBytes(700, 4));
+  WriteAll(tmp.Sub("src/c"), "");
+  auto info = WriteSnapshotArchive(tmp.Sub("s.tar"), {{"a", tmp.Sub("src/a")}, {"dir/b", tmp.Sub("src/b")},
+                                                      {"c", tmp.Sub("src/c")}},
+                                   {{"kind", "collection"}, {"seq", "42"}});
+  REQUIRE(info.ok());
+  const std::string bytes = ReadAll(tmp.Sub("s.tar"));
+  REQUIRE(bytes.size() % 512 == 0);
+  size_t accepted = 0;
+  for (size_t at = 0; at < bytes.size(); ++at) {
+    std::string damaged = bytes;
+    damaged[at] ^= static_cast<char>(1 << (at % 8));
+    WriteAll(tmp.Sub("bad.tar"), damaged);
+    fs::remove_all(tmp.Sub("out"));
+    if (ExtractSnapshotArchive(tmp.Sub("bad.tar"), tmp.Sub("out")).ok()) {
+      ++accepted;
+      UNSCOPED_INFO("accepted a flip at byte " << at);
+    }
+  }
+  CHECK(accepted == 0);
+}
+
 TEST_CASE("Archives that would escape the directory, or lie in their manifest, are refused", "[storage][snapshot]") {
   testing::TempDir tmp;
   const std::string manifest_header = "sextant-snapshot 1\n";
   const std::string sha_of_1 = "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b";
   auto extract = [&](const std::string& path) { return ExtractSnapshotArchive(path, tmp.Sub("out")).status(); };
+  // A manifest text with the end line a writer adds (its own SHA-256).
+  auto sealed = [&](const std::string& text) {
+    WriteAll(tmp.Sub("manifest-text"), text);
+    return text + "end " + *Sha256OfFile(tmp.Sub("manifest-text")) + "\n";
+  };
   SECTION("path traversal and absolute names") {
     for (const std::string name : {"../evil", "a/../../evil", "/etc/evil", "a//b"}) {
-      WriteRawTar(tmp.Sub("t.tar"), {{name, "1"}, {"MANIFEST", manifest_header + "file " + sha_of_1 + " 1 x\n"}});
+      WriteRawTar(tmp.Sub("t.tar"), {{name, "1"}, {"MANIFEST", sealed(manifest_header + "file " + sha_of_1 + " 1 x\n")}});
       CHECK(extract(tmp.Sub("t.tar")).code() == Status::Code::kCorruption);
     }
     CHECK_FALSE(fs::exists(tmp.Sub("evil")));
   }
   SECTION("a symlink") {
-    WriteRawTar(tmp.Sub("t.tar"), {{"MANIFEST", manifest_header}}, "link");
+    WriteRawTar(tmp.Sub("t.tar"), {{"MANIFEST", sealed(manifest_header)}}, "link");
     CHECK(extract(tmp.Sub("t.tar")).code() == Status::Code::kCorruption);
   }
+  SECTION("a manifest whose end line does not match it, or that has none") {
+    std::string text = sealed(manifest_header + "meta kind collection\n");
+    text[text.find("collection")] = 'C';
+    WriteRawTar(tmp.Sub("t.tar"), {{"MANIFEST", text}});
+    CHECK(extract(tmp.Sub("t.tar")).message().find("checksum does not match") != std::string::npos);
+    WriteRawTar(tmp.Sub("t.tar"), {{"MANIFEST", manifest_header}});
+    CHECK(extract(tmp.Sub("t.tar")).message().find("no end line") != std::string::npos);
+  }
   SECTION("a member the manifest does not list, one it lists that is missing, a wrong size") {
-    WriteRawTar(tmp.Sub("t.tar"), {{"a", "1"}, {"MANIFEST", manifest_header}});
+    WriteRawTar(tmp.Sub("t.tar"), {{"a", "1"}, {"MANIFEST", sealed(manifest_header)}});
     CHECK(extract(tmp.Sub("t.tar")).code() == Status::Code::kCorruption);
-    WriteRawTar(tmp.Sub("t.tar"), {{"MANIFEST", manifest_header + "file " + sha_of_1 + " 1 a\n"}});
+    WriteRawTar(tmp.Sub("t.tar"), {{"MANIFEST", sealed(manifest_header + "file " + sha_of_1 + " 1 a\n")}});
     CHECK(extract(tmp.Sub("t.tar")).message().find("missing a") != std::string::npos);
-    WriteRawTar(tmp.Sub("t.tar"), {{"a", "1"}, {"MANIFEST", manifest_header + "file " + sha_of_1 + " 2 a\n"}});
+    WriteRawTar(tmp.Sub("t.tar"), {{"a", "1"}, {"MANIFEST", sealed(manifest_header + "file " + sha_of_1 + " 2 a\n")}});
     CHECK(extract(tmp.Sub("t.tar")).code() == Status::Code::kCorruption);
   }
   SECTION("a manifest of another format, or two manifests") {
-    WriteRawTar(tmp.Sub("t.tar"), {{"MANIFEST", "sextant-snapshot 2\n"}});
+    WriteRawTar(tmp.Sub("t.tar"), {{"MANIFEST", sealed("sextant-snapshot 2\n")}});
     CHECK(extract(tmp.Sub("t.tar")).message().find("unknown format") != std::string::npos);
-    WriteRawTar(tmp.Sub("t.tar"), {{"MANIFEST", manifest_header}, {"MANIFEST", manifest_header}});
+    WriteRawTar(tmp.Sub("t.tar"), {{"MANIFEST", sealed(manifest_header)}, {"MANIFEST", sealed(manifest_header)}});
     CHECK(extract(tmp.Sub("t.tar")).code() == Status::Code::kCorruption);
   }
   SECTION("the writer refuses unsafe names and metadata") {
