@@ -23,7 +23,7 @@ HttpResponse ErrorResponse(int http_status, const std::string& message, double s
   JsonWriter w;
   w.BeginObject().Key("status").BeginObject().Key("error").String(message).EndObject();
   w.Key("time").Double(seconds).EndObject();
-  return HttpResponse{http_status, "application/json", w.Take()};
+  return HttpResponse{http_status, "application/json", w.Take(), ""};
 }
 
 HttpResponse ErrorResponse(const Status& status, double seconds) {
@@ -37,7 +37,7 @@ HttpResponse OkResponse(const std::string& result_json, double seconds) {
   JsonWriter w;
   w.BeginObject().Key("result").Raw(result_json).Key("status").String("ok");
   w.Key("time").Double(seconds).EndObject();
-  return HttpResponse{200, "application/json", w.Take()};
+  return HttpResponse{200, "application/json", w.Take(), ""};
 }
 
 }  // namespace sextant::api

@@ -28,6 +28,11 @@ void Router::AddWrite(const std::string& method, const std::string& pattern, Han
   routes_.back().waits_for_disk = true;
 }
 
+void Router::AddStream(const std::string& method, const std::string& pattern, Handler handler) {
+  AddWrite(method, pattern, std::move(handler));
+  routes_.back().streams_body = true;
+}
+
 namespace {
 
 // Percent-decodes a captured path segment ("metadata%20source" -> "metadata
@@ -96,7 +101,16 @@ Router::Resolved Router::Resolve(HttpRequest& request) const {
 }
 
 HttpResponse Router::Run(const Resolved& resolved, const HttpRequest& request) const {
-  if (resolved.route != nullptr) return resolved.route->handler(request);
+  if (resolved.route != nullptr) {
+    if (resolved.route->streams_body && request.body_reader == nullptr) {
+      // Called without a socket (tests): the body in memory is the stream.
+      StringBodyReader reader(request.body);
+      HttpRequest with_reader = request;
+      with_reader.body_reader = &reader;
+      return resolved.route->handler(with_reader);
+    }
+    return resolved.route->handler(request);
+  }
   if (resolved.status == 404) return ErrorResponse(404, "Not found: no route for " + request.method + " " + request.path);
   return ErrorResponse(405, "Method " + request.method + " is not allowed for " + request.path);
 }

@@ -22,12 +22,14 @@ class Router {
     std::vector<std::string> segments;
     Handler handler;
     bool waits_for_disk = false;
+    bool streams_body = false;
   };
   // The outcome of routing one request: its route, or the status to answer.
   struct Resolved {
     const Route* route = nullptr;  // null: no route; `status` is 404 or 405
     int status = 0;
     bool waits_for_disk() const { return route != nullptr && route->waits_for_disk; }
+    bool streams_body() const { return route != nullptr && route->streams_body; }
   };
 
   void Add(const std::string& method, const std::string& pattern, Handler handler);
@@ -35,6 +37,10 @@ class Router {
   // it on its writer pool, where many can wait for one shared fsync without
   // holding the compute threads that searches need.
   void AddWrite(const std::string& method, const std::string& pattern, Handler handler);
+  // A write route whose handler reads the body as it arrives, through
+  // request.body_reader (bulk uploads, snapshot uploads): no body limit, and
+  // memory bounded by the server's read-ahead, not by the body.
+  void AddStream(const std::string& method, const std::string& pattern, Handler handler);
 
   // Finds the route of `request` and fills its path_params. The server resolves
   // on the I/O thread (to pick a pool) and runs the handler on the pool.

@@ -6,9 +6,16 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <mutex>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <boost/beast/version.hpp>
 #include <thread>
 #include <vector>
@@ -48,7 +55,9 @@ std::string PercentDecode(std::string_view in, bool plus_is_space) {
   return out;
 }
 
-HttpRequest ToHttpRequest(http::request<http::string_body>&& req) {
+// Method, path, query and content type: what routing needs, from the header.
+template <typename Body>
+HttpRequest RequestHead(const http::request<Body>& req) {
   HttpRequest out;
   out.method = std::string(req.method_string());
   const std::string_view target(req.target().data(), req.target().size());
@@ -69,9 +78,85 @@ HttpRequest ToHttpRequest(http::request<http::string_body>&& req) {
   }
   auto ct = req.find(http::field::content_type);
   if (ct != req.end()) out.content_type = std::string(ct->value());
-  out.body = std::move(req.body());
   return out;
 }
+
+// The body of a streaming request, passed from the connection's strand (which
+// pushes what arrives) to the handler's thread (which reads it). At most
+// kHighWater bytes wait; above that the strand stops reading the socket until
+// the handler has caught up, so TCP flow control slows the client down.
+class BodyChannel : public BodyReader {
+ public:
+  static constexpr size_t kChunk = size_t{1} << 20;
+  static constexpr size_t kHighWater = 4 * kChunk;
+
+  // Strand: queues `data`. Returns false when the reader is behind; `resume`
+  // is then called (from the reader's thread) once it has caught up.
+  bool Push(std::string data, std::function<void()> resume) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (abandoned_) return true;  // nobody reads any more: drop it
+    buffered_ += data.size();
+    chunks_.push_back(std::move(data));
+    cv_.notify_all();
+    if (buffered_ < kHighWater) return true;
+    resume_ = std::move(resume);
+    return false;
+  }
+  void Finish() {
+    std::lock_guard<std::mutex> lock(mu_);
+    finished_ = true;
+    cv_.notify_all();
+  }
+  void Fail(std::string error) {
+    std::lock_guard<std::mutex> lock(mu_);
+    error_ = std::move(error);
+    finished_ = true;
+    cv_.notify_all();
+  }
+  // The handler has answered: whatever else arrives is dropped.
+  void Abandon() {
+    std::lock_guard<std::mutex> lock(mu_);
+    abandoned_ = true;
+    chunks_.clear();
+    buffered_ = 0;
+  }
+
+  Result<size_t> Read(char* dst, size_t n) override {
+    std::function<void()> resume;
+    size_t copied = 0;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return !chunks_.empty() || finished_; });
+      if (chunks_.empty()) {
+        if (!error_.empty()) return Status::InvalidArgument("the request body could not be read: " + error_);
+        return size_t{0};
+      }
+      std::string& front = chunks_.front();
+      copied = std::min(n, front.size() - front_pos_);
+      std::memcpy(dst, front.data() + front_pos_, copied);
+      front_pos_ += copied;
+      buffered_ -= copied;
+      if (front_pos_ == front.size()) {
+        chunks_.pop_front();
+        front_pos_ = 0;
+      }
+      if (resume_ && buffered_ <= kHighWater / 2) resume = std::move(resume_), resume_ = nullptr;
+    }
+    if (resume) resume();
+    return copied;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> chunks_;
+  size_t front_pos_ = 0;
+  size_t buffered_ = 0;
+  bool finished_ = false;
+  bool abandoned_ = false;
+  std::string error_;
+  std::function<void()> resume_;
+};
 
 }  // namespace
 
@@ -141,9 +226,10 @@ class HttpServer::Impl {
 
   // Runs the router on the compute pool (the writer pool for routes that wait
   // for the disk); `done` is called there with the answer.
+  Router::Resolved Resolve(HttpRequest& request) const { return router_.Resolve(request); }
+
   template <typename Done>
-  void Handle(HttpRequest request, Done done) {
-    const Router::Resolved resolved = router_.Resolve(request);
+  void Handle(HttpRequest request, const Router::Resolved& resolved, Done done) {
     asio::thread_pool& pool = resolved.waits_for_disk() ? writers_ : compute_;
     asio::post(pool, [this, resolved, request = std::move(request), done = std::move(done)]() mutable {
       HttpResponse response;
@@ -191,7 +277,9 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void DoRead() {
     parser_.emplace();
-    parser_->body_limit(server_.options().body_limit);
+    // The limit depends on the route (streaming routes have none), so it is
+    // set once the header is read (StartBody).
+    parser_->body_limit(boost::none);
     stream_.expires_after(server_.options().idle_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, size_t) {
@@ -202,19 +290,27 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnHeader(beast::error_code ec) {
     if (ec) return OnReadError(ec);
     auto& req = parser_->get();
+    head_ = RequestHead(req);
+    resolved_ = server_.Resolve(head_);
     // Large uploads (curl) wait for "100 Continue" before sending the body.
     if (req[http::field::expect] == "100-continue") {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
       http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code e, size_t) {
         if (e) return self->Close();
-        self->ReadBody();
+        self->StartBody();
       });
       return;
     }
-    ReadBody();
+    StartBody();
   }
 
-  void ReadBody() {
+  void StartBody() {
+    if (resolved_.streams_body()) return StartStream();
+    const auto length = parser_->content_length();
+    if (length && *length > server_.options().body_limit) {
+      return OnReadError(http::error::body_limit);
+    }
+    parser_->body_limit(server_.options().body_limit);  // chunked bodies: as they arrive
     stream_.expires_after(server_.options().read_timeout);
     http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec) return self->OnReadError(ec);
@@ -237,10 +333,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnRequest() {
     http::request<http::string_body> req = parser_->release();
-    const unsigned version = req.version();
-    const bool keep_alive = req.keep_alive();
+    HttpRequest request = std::move(head_);
+    request.body = std::move(req.body());
+    Dispatch(std::move(request), req.version(), req.keep_alive());
+  }
+
+  void Dispatch(HttpRequest request, unsigned version, bool keep_alive) {
     ++server_.in_flight();
-    server_.Handle(ToHttpRequest(std::move(req)),
+    server_.Handle(std::move(request), resolved_,
                    [self = shared_from_this(), version, keep_alive](HttpResponse response) {
                      asio::post(self->stream_.get_executor(),
                                 [self, version, keep_alive, response = std::move(response)]() mutable {
@@ -249,23 +349,142 @@ class Session : public std::enable_shared_from_this<Session> {
                    });
   }
 
+  // Streaming routes: the handler runs now and reads the body through a
+  // BodyChannel that ReadChunk fills.
+  void StartStream() {
+    stream_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    stream_parser_->body_limit(boost::none);
+    channel_ = std::make_shared<BodyChannel>();
+    body_done_ = body_failed_ = response_written_ = keep_alive_after_stream_ = false;
+    chunk_.resize(BodyChannel::kChunk);
+    const auto& req = stream_parser_->get();
+    HttpRequest request = std::move(head_);
+    request.body_reader = channel_.get();
+    // The channel lives until the handler is done with it.
+    auto channel = channel_;
+    ++server_.in_flight();
+    const unsigned version = req.version();
+    const bool keep_alive = req.keep_alive();
+    server_.Handle(std::move(request), resolved_,
+                   [self = shared_from_this(), channel, version, keep_alive](HttpResponse response) {
+                     channel->Abandon();
+                     asio::post(self->stream_.get_executor(),
+                                [self, version, keep_alive, response = std::move(response)]() mutable {
+                                  self->Write(std::move(response), version, keep_alive && !self->server_.stopping());
+                                });
+                   });
+    ReadChunk();
+  }
+
+  void ReadChunk() {
+    if (!stream_parser_ || response_written_) return;  // a resume after the answer
+    auto& body = stream_parser_->get().body();
+    body.data = chunk_.data();
+    body.size = chunk_.size();
+    body.more = true;
+    reading_chunk_ = true;
+    stream_.expires_after(server_.options().read_timeout);
+    http::async_read_some(stream_, buffer_, *stream_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->OnChunk(ec);
+    });
+  }
+
+  void OnChunk(beast::error_code ec) {
+    reading_chunk_ = false;
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      channel_->Fail(ec == http::error::partial_message ? "the client closed the connection before the end of the body"
+                                                        : ec.message());
+      body_failed_ = true;
+      return AfterChunk();
+    }
+    const size_t got = chunk_.size() - stream_parser_->get().body().size;
+    const bool done = stream_parser_->is_done();
+    bool more = true;
+    if (got > 0) {
+      auto self = shared_from_this();
+      more = channel_->Push(std::string(chunk_.data(), got), [self] {
+        asio::post(self->stream_.get_executor(), [self] { self->ReadChunk(); });
+      });
+    }
+    if (done) {
+      channel_->Finish();
+      body_done_ = true;
+      return AfterChunk();
+    }
+    if (response_written_) return AfterChunk();  // the handler answered early
+    if (more) ReadChunk();
+    // else: the reader calls the resume callback when it has caught up.
+  }
+
+  // After the response to a streaming request is out and no chunk read is
+  // pending: go on with the connection if the body was read to its end, else
+  // close it (politely: the client may still be sending).
+  void AfterChunk() {
+    if (!response_written_ || reading_chunk_) return;
+    channel_.reset();
+    if (body_done_ && keep_alive_after_stream_) {
+      stream_parser_.reset();
+      return DoRead();
+    }
+    stream_parser_.reset();
+    if (body_failed_) return Close();
+    DrainAndClose();
+  }
+
+  template <typename Message>
+  static void SetCommon(Message& res, const HttpResponse& response, bool keep_alive) {
+    res.set(http::field::server, "sextant");
+    res.set(http::field::content_type, response.content_type);
+    res.keep_alive(keep_alive);
+  }
+
   static std::shared_ptr<http::response<http::string_body>> ToBeast(HttpResponse response,
                                                                       unsigned version, bool keep_alive) {
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version);
-    res->set(http::field::server, "sextant");
-    res->set(http::field::content_type, response.content_type);
-    res->keep_alive(keep_alive);
+    SetCommon(*res, response, keep_alive);
     res->body() = std::move(response.body);
     res->prepare_payload();
     return res;
   }
 
   void Write(HttpResponse response, unsigned version, bool keep_alive) {
+    if (!response.file_path.empty()) {
+      beast::error_code ec;
+      http::file_body::value_type file;
+      file.open(response.file_path.c_str(), beast::file_mode::scan, ec);
+      if (ec) {
+        response = ErrorResponse(404, "Not found: " + response.file_path + ": " + ec.message());
+      } else {
+        auto res = std::make_shared<http::response<http::file_body>>(static_cast<http::status>(response.status),
+                                                                     version);
+        SetCommon(*res, response, keep_alive);
+        res->body() = std::move(file);
+        res->prepare_payload();
+        // A download may take long; the timeout is per operation, so allow
+        // the write time for every 16 MiB at the slowest.
+        stream_.expires_after(server_.options().write_timeout * (1 + res->body().size() / (16 << 20)));
+        return SendWritten(res);
+      }
+    }
     auto res = ToBeast(std::move(response), version, keep_alive);
     stream_.expires_after(server_.options().write_timeout);
+    SendWritten(res);
+  }
+
+  template <typename Response>
+  void SendWritten(std::shared_ptr<Response> res) {
     http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
       --self->server_.in_flight();
+      if (self->stream_parser_) {
+        // A streaming request: the body may still be arriving.
+        self->response_written_ = true;
+        self->keep_alive_after_stream_ = !ec && res->keep_alive();
+        if (ec) self->body_failed_ = true;
+        return self->AfterChunk();
+      }
       if (ec || !res->keep_alive()) return self->Close();
       self->DoRead();
     });
@@ -309,6 +528,18 @@ class Session : public std::enable_shared_from_this<Session> {
   std::array<char, 16384> drain_buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpServer::Impl& server_;
+  HttpRequest head_;            // the request being read, without its body
+  Router::Resolved resolved_;   // its route
+
+  // Streaming requests (all on the strand).
+  std::optional<http::request_parser<http::buffer_body>> stream_parser_;
+  std::shared_ptr<BodyChannel> channel_;
+  std::vector<char> chunk_;
+  bool reading_chunk_ = false;
+  bool body_done_ = false;
+  bool body_failed_ = false;
+  bool response_written_ = false;
+  bool keep_alive_after_stream_ = false;
 };
 
 }  // namespace

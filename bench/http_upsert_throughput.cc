@@ -61,7 +61,10 @@ int main(int argc, char** argv) {
           std::string body;
           while (!stop) {
             body = "{\"batch\":{\"ids\":[";
-            for (size_t i = 0; i < per_request; ++i) body += (i ? "," : "") + std::to_string(next_id + i);
+            for (size_t i = 0; i < per_request; ++i) {
+              if (i) body.push_back(',');
+              body.append(std::to_string(next_id + i));  // not `"," + s`: GCC 12's spurious -Wrestrict
+            }
             body += "],\"vectors\":[";
             for (size_t i = 0; i < per_request; ++i) {
               if (i) body.push_back(',');

@@ -26,6 +26,12 @@ void WriteVector(JsonWriter& w, const std::vector<float>& v);
 void WriteScoredPoint(JsonWriter& w, const ScoredPoint& p, const PayloadSelector& payload);
 void WriteRecord(JsonWriter& w, const Record& r, const PayloadSelector& payload);
 
+// A point's vector: a list, or {"": list} (Qdrant's map of named vectors
+// with the default name).
+Result<std::vector<float>> ReadPointVector(JsonElement e, std::string_view what);
+// A point's payload: an object (minified), or empty when absent.
+Result<std::string> ReadPayload(std::optional<JsonElement> e, std::string_view what);
+
 // `wait` query parameter: true | false (default false, as Qdrant's server).
 Result<bool> ReadWaitParam(const HttpRequest& request);
 // {"operation_id": seq, "status": "completed" | "acknowledged"}

@@ -15,6 +15,8 @@ void RegisterCollectionRoutes(Router& router, Database& db);
 void RegisterPointRoutes(Router& router, Database& db);
 void RegisterSearchRoutes(Router& router, Database& db);
 void RegisterPayloadRoutes(Router& router, Database& db);
+void RegisterSnapshotRoutes(Router& router, Database& db);
+void RegisterBulkRoutes(Router& router, Database& db);
 
 // All of the above.
 void RegisterAllRoutes(Router& router, Database& db, const std::string& sextant_version);

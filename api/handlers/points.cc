@@ -8,30 +8,6 @@ namespace {
 
 constexpr size_t kMaxScrollLimit = 100000;
 
-// A point's vector: a list, or {"": list} (Qdrant's map of named vectors with
-// the default name).
-Result<std::vector<float>> ReadPointVector(JsonElement e, std::string_view what) {
-  if (e.is_object()) {
-    auto obj = AsObject(e);
-    if (obj.size() != 1) {
-      return Status::InvalidArgument("Wrong input: named vectors are not supported yet");
-    }
-    for (auto [name, value] : obj) {
-      if (!name.empty()) {
-        return Status::InvalidArgument("Wrong input: Not existing vector name error: " + std::string(name));
-      }
-      return ReadVector(value, what);
-    }
-  }
-  return ReadVector(e, what);
-}
-
-Result<std::string> ReadPayload(std::optional<JsonElement> e, std::string_view what) {
-  if (!e) return std::string();
-  if (!e->is_object()) return FormatError(std::string(what) + ": expected an object");
-  return Minify(*e);
-}
-
 Result<std::vector<PointInput>> ReadUpsert(JsonElement body) {
   std::vector<PointInput> points;
   if (auto list = Field(body, "points")) {

@@ -11,12 +11,12 @@ void RegisterServiceRoutes(Router& router, Database& /*db*/, const std::string& 
     w.BeginObject().Key("title").String("sextant - vector search engine");
     w.Key("version").String(kQdrantApiVersion);
     w.Key("sextant_version").String(sextant_version).EndObject();
-    return HttpResponse{200, "application/json", w.Take()};
+    return HttpResponse{200, "application/json", w.Take(), ""};
   });
   for (const char* probe : {"healthz", "livez", "readyz"}) {
     const std::string text = std::string(probe) + " check passed";
     router.Add("GET", std::string("/") + probe,
-               [text](const HttpRequest&) { return HttpResponse{200, "text/plain", text}; });
+               [text](const HttpRequest&) { return HttpResponse{200, "text/plain", text, ""}; });
   }
 }
 
@@ -26,6 +26,8 @@ void RegisterAllRoutes(Router& router, Database& db, const std::string& sextant_
   RegisterPointRoutes(router, db);
   RegisterSearchRoutes(router, db);
   RegisterPayloadRoutes(router, db);
+  RegisterSnapshotRoutes(router, db);
+  RegisterBulkRoutes(router, db);
 }
 
 }  // namespace sextant::api

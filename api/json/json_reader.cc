@@ -54,6 +54,13 @@ Result<JsonElement> ParseBody(const std::string& body, bool empty_is_object) {
   return root;
 }
 
+Result<JsonElement> ParseDocument(std::string_view text, bool padded) {
+  JsonElement root;
+  auto error = BodyParser().parse(text.data(), text.size(), !padded).get(root);
+  if (error) return FormatError(simdjson::error_message(error));
+  return root;
+}
+
 std::optional<JsonElement> Field(JsonElement object, std::string_view key) {
   JsonElement value;
   if (object.at_key(key).get(value) != simdjson::SUCCESS) return std::nullopt;

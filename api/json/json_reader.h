@@ -37,6 +37,11 @@ Status FormatError(const std::string& what);
 // REQUIRES for the result: the root is an object (else FormatError).
 Result<JsonElement> ParseBody(const std::string& body, bool empty_is_object = true);
 
+// Parses any JSON value with this thread's parser (as ParseBody). `padded`:
+// at least 64 readable bytes follow `text` (api/body/line_reader.h), so it is
+// parsed in place without a copy.
+Result<JsonElement> ParseDocument(std::string_view text, bool padded);
+
 // The field's value, or nullopt when it is absent or null.
 std::optional<JsonElement> Field(JsonElement object, std::string_view key);
 

@@ -45,6 +45,8 @@ class [[nodiscard]] Status {
   const std::string& message() const { return message_; }
   std::string ToString() const;
 
+  // The same code with another message.
+  Status WithMessage(std::string message) const { return ok() ? *this : Status(code_, std::move(message)); }
   // Returns a copy with `prefix: ` put before the message (for context).
   Status WithContext(const std::string& prefix) const {
     return ok() ? *this : Status(code_, prefix + ": " + message_);

@@ -7,7 +7,7 @@ namespace sextant {
 
 TEST_CASE("PointId parses every UUID form Qdrant accepts and prints it canonically", "[common]") {
   const std::string canonical = "5c56c793-69f3-4fbf-87e6-c4bf54c28c26";
-  for (const std::string text : {canonical, std::string("5C56C793-69F3-4FBF-87E6-C4BF54C28C26"),
+  for (const std::string& text : {canonical, std::string("5C56C793-69F3-4FBF-87E6-C4BF54C28C26"),
                                  std::string("5c56c79369f34fbf87e6c4bf54c28c26"),
                                  "{" + canonical + "}", "urn:uuid:" + canonical}) {
     auto id = PointId::ParseUuid(text);

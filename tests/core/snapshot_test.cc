@@ -154,7 +154,7 @@ TEST_CASE("A snapshot restored under a new name has every point and answers the 
   }
 }
 
-TEST_CASE("A snapshot taken while writers run holds every write acknowledged before it", "[core][snapshot]") {
+TEST_CASE("A snapshot taken while writers run holds every write acknowledged before it", "[core][snapshot][concurrency]") {
   testing::TempDir dir;
   auto db = OpenDb(dir.path());
   auto source = Filled(*db, "live", 2000);

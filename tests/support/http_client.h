@@ -20,14 +20,15 @@ class HttpClient {
  public:
   explicit HttpClient(uint16_t port) : port_(port) {}
 
-  HttpResult Request(const std::string& method, const std::string& target, const std::string& body = "") {
+  HttpResult Request(const std::string& method, const std::string& target, const std::string& body = "",
+                     const std::string& content_type = "application/json") {
     namespace http = boost::beast::http;
     for (int attempt = 0; attempt < 2; ++attempt) {
       try {
         Connect();
         http::request<http::string_body> req(http::string_to_verb(method), target, 11);
         req.set(http::field::host, "127.0.0.1");
-        req.set(http::field::content_type, "application/json");
+        req.set(http::field::content_type, content_type);
         req.keep_alive(true);
         req.body() = body;
         req.prepare_payload();
