@@ -7,6 +7,8 @@
 #include "api/handlers/handlers.h"
 #include "api/router.h"
 #include "api/server.h"
+#include "cli/import_command.h"
+#include "cli/snapshot_command.h"
 #include "core/database.h"
 
 namespace {
@@ -75,7 +77,43 @@ int main(int argc, char** argv) {
   serve->add_option("--log-level", flags.log_level, "trace|debug|info|warn|error")
       ->envname("SEXTANT_LOG_LEVEL")->capture_default_str();
 
+  sextant::cli::ImportOptions import_options;
+  CLI::App* import = app.add_subcommand(
+      "import", "Upload vector files to a running server (fvecs, bvecs, npy: ids start-id + row; NDJSON lines "
+                "{\"id\",\"vector\",\"payload\"}); resumes where an interrupted run stopped");
+  import->add_option("--collection", import_options.collection, "Collection to upload into")->required();
+  import->add_option("files", import_options.files, "Files to upload, in order")->required()->check(CLI::ExistingFile);
+  import->add_option("--url", import_options.url, "Server")->envname("SEXTANT_URL")->capture_default_str();
+  import->add_option("--payloads", import_options.payloads, "JSONL file: line i is the payload of vector row i")
+      ->check(CLI::ExistingFile);
+  import->add_option("--start-id", import_options.start_id, "Id of the first vector row")->capture_default_str();
+  import->add_option("--batch", import_options.batch, "Points per request (each one durable)")
+      ->check(CLI::Range(1, 1000000))->capture_default_str();
+  import->add_option("--distance", import_options.distance,
+                     "Create the collection with this distance (Cosine, Euclid, Dot, Manhattan) if it is missing");
+  import->add_option("--state", import_options.state_path,
+                     "Resume state file (default .sextant-import-<collection>.state)");
+  import->add_flag("--restart", import_options.restart, "Ignore the resume state and upload everything again");
+
+  CLI::App* snapshot = app.add_subcommand("snapshot", "Create or restore snapshots of a data directory (offline)");
+  snapshot->require_subcommand(1);
+  sextant::cli::SnapshotOptions create_options, restore_options;
+  CLI::App* create = snapshot->add_subcommand("create", "Snapshot a collection (or everything, --full)");
+  create->add_option("--data-dir", create_options.data_dir, "Data directory")->capture_default_str();
+  create->add_option("--collection", create_options.collection, "Collection to snapshot");
+  create->add_flag("--full", create_options.full, "Snapshot every collection");
+  create->add_option("--output", create_options.file, "Also copy the snapshot file here");
+  CLI::App* restore = snapshot->add_subcommand("restore", "Restore a snapshot file (replaces a collection of the name)");
+  restore->add_option("--data-dir", restore_options.data_dir, "Data directory")->capture_default_str();
+  restore->add_option("--collection", restore_options.collection, "Collection to restore into");
+  restore->add_flag("--full", restore_options.full, "The file is a full-storage snapshot");
+  restore->add_option("--checksum", restore_options.checksum, "Expected SHA-256 of the file");
+  restore->add_option("file", restore_options.file, "Snapshot file")->required()->check(CLI::ExistingFile);
+
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return Serve(flags);
+  if (import->parsed()) return sextant::cli::RunImport(import_options);
+  if (create->parsed()) return sextant::cli::RunSnapshotCreate(create_options);
+  if (restore->parsed()) return sextant::cli::RunSnapshotRestore(restore_options);
   return 0;
 }

@@ -127,6 +127,7 @@ Status VectorStream::ReadNpyHeader() {
       std::sscanf(shape.c_str(), "(%zu,%zu)", &rows, &cols) != 2) {
     return Status::InvalidArgument("Bad request: .npy shape " + shape + " is not a 2-d (rows, dim) shape");
   }
+  if (dim_ == 0) dim_ = cols;
   if (cols != dim_) {
     return Status::InvalidArgument("Wrong input: Vector dimension error: expected dim: " + std::to_string(dim_) +
                                    ", got " + std::to_string(cols) + " (.npy shape " + shape + ")");
@@ -152,6 +153,18 @@ Status VectorStream::Decode(size_t max_rows, std::vector<float>* out, size_t* de
   if (!header_done_) {
     if (format_ == VectorFormat::kNpy) RETURN_IF_ERROR(ReadNpyHeader());
     header_done_ = true;
+    if (dim_ == 0 && format_ != VectorFormat::kNpy) {
+      if (format_ == VectorFormat::kF32) return Status::InvalidArgument("Bad request: raw f32 needs the vector size");
+      size_t got = 0;
+      ASSIGN_OR_RETURN(bool any, Need(4, &got));
+      if (!any) return Status::OK();  // empty: no rows
+      int32_t d;
+      std::memcpy(&d, buffer_.data() + pos_, 4);
+      if (d <= 0 || d > (1 << 16)) {
+        return Status::InvalidArgument("Bad request: record 0: impossible dimension " + std::to_string(d));
+      }
+      dim_ = static_cast<size_t>(d);
+    }
   }
   const size_t element_size = element_ == Element::kF32 ? 4 : element_ == Element::kF16 ? 2 : 1;
   const bool prefixed = format_ == VectorFormat::kFvecs || format_ == VectorFormat::kBvecs;

@@ -25,7 +25,8 @@ std::optional<VectorFormat> ParseVectorFormat(const std::string& name);
 
 class VectorStream {
  public:
-  // `dim`: the collection's vector size; every row must have it.
+  // `dim`: the collection's vector size; every row must have it. 0: take it
+  // from the data (the .npy shape, the first fvecs/bvecs row; not for f32).
   VectorStream(BodyReader& body, VectorFormat format, size_t dim);
 
   // Decodes up to `max_rows` rows into `out` (resized to rows × dim). Returns
@@ -36,6 +37,10 @@ class VectorStream {
   Result<size_t> Next(size_t max_rows, std::vector<float>* out);
   // Rows decoded so far.
   size_t records() const { return records_; }
+  // The row width (after the first Next when it was taken from the data).
+  size_t dim() const { return dim_; }
+  // The .npy shape's row count, once its header is read.
+  std::optional<size_t> declared_rows() const { return npy_rows_; }
 
  private:
   Status Decode(size_t max_rows, std::vector<float>* out, size_t* decoded);
@@ -46,7 +51,7 @@ class VectorStream {
 
   BodyReader& body_;
   const VectorFormat format_;
-  const size_t dim_;
+  size_t dim_;
   enum class Element { kF32, kF16, kU8 } element_ = Element::kF32;
   std::optional<size_t> npy_rows_;  // the header's row count
   bool header_done_ = false;
