@@ -109,6 +109,7 @@ class BodyChannel : public BodyReader {
   }
   void Fail(std::string error) {
     std::lock_guard<std::mutex> lock(mu_);
+    if (finished_) return;  // the body was complete: its end stays an end
     error_ = std::move(error);
     finished_ = true;
     cv_.notify_all();
@@ -220,6 +221,7 @@ class HttpServer::Impl {
       while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
+      FailChannels();  // or their handlers would wait for bodies that never come
       ioc_.stop();
     }).detach();
   }
@@ -246,6 +248,18 @@ class HttpServer::Impl {
 
   const ServerOptions& options() const { return options_; }
   std::atomic<int>& in_flight() { return in_flight_; }
+  // Streaming handlers blocked on a body are woken with an error at shutdown.
+  void TrackChannel(const std::shared_ptr<BodyChannel>& channel) {
+    std::lock_guard<std::mutex> lock(channels_mu_);
+    std::erase_if(channels_, [](const std::weak_ptr<BodyChannel>& c) { return c.expired(); });
+    channels_.push_back(channel);
+  }
+  void FailChannels() {
+    std::lock_guard<std::mutex> lock(channels_mu_);
+    for (auto& weak : channels_) {
+      if (auto c = weak.lock()) c->Fail("the server is shutting down");
+    }
+  }
   bool stopping() const { return stopping_.load(); }
 
  private:
@@ -261,6 +275,8 @@ class HttpServer::Impl {
   uint16_t port_ = 0;
   std::atomic<int> in_flight_{0};
   std::atomic<bool> stopping_{false};
+  std::mutex channels_mu_;
+  std::vector<std::weak_ptr<BodyChannel>> channels_;
 };
 
 namespace {
@@ -363,6 +379,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.body_reader = channel_.get();
     // The channel lives until the handler is done with it.
     auto channel = channel_;
+    server_.TrackChannel(channel_);
     ++server_.in_flight();
     const unsigned version = req.version();
     const bool keep_alive = req.keep_alive();
@@ -374,11 +391,17 @@ class Session : public std::enable_shared_from_this<Session> {
                                   self->Write(std::move(response), version, keep_alive && !self->server_.stopping());
                                 });
                    });
+    if (stream_parser_->is_done()) {  // no body, or all of it came with the header
+      channel_->Finish();
+      body_done_ = true;
+      return;
+    }
     ReadChunk();
   }
 
   void ReadChunk() {
-    if (!stream_parser_ || response_written_) return;  // a resume after the answer
+    // A resume after the answer or after the end of the body, or a second read.
+    if (!stream_parser_ || response_written_ || body_done_ || body_failed_ || reading_chunk_) return;
     auto& body = stream_parser_->get().body();
     body.data = chunk_.data();
     body.size = chunk_.size();
@@ -451,6 +474,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Write(HttpResponse response, unsigned version, bool keep_alive) {
+    // An answer before the end of a streamed body: the connection closes after it.
+    if (stream_parser_ && !body_done_) keep_alive = false;
     if (!response.file_path.empty()) {
       beast::error_code ec;
       http::file_body::value_type file;

@@ -1,5 +1,6 @@
 #include "api/body/vector_stream.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 
@@ -122,10 +123,24 @@ Status VectorStream::ReadNpyHeader() {
   }
   // shape: "(n, d)"
   const std::string shape = value_of("shape");
+  // Exactly "(rows, cols)": two unsigned numbers, nothing more.
   size_t rows = 0, cols = 0;
-  if (std::sscanf(shape.c_str(), "(%zu, %zu)", &rows, &cols) != 2 &&
-      std::sscanf(shape.c_str(), "(%zu,%zu)", &rows, &cols) != 2) {
-    return Status::InvalidArgument("Bad request: .npy shape " + shape + " is not a 2-d (rows, dim) shape");
+  {
+    const char* p = shape.c_str();
+    const char* end = p + shape.size();
+    auto number = [&](size_t* out) {
+      while (p < end && *p == ' ') ++p;
+      auto [next, ec] = std::from_chars(p, end, *out);
+      if (ec != std::errc() || next == p) return false;
+      p = next;
+      while (p < end && *p == ' ') ++p;
+      return true;
+    };
+    bool ok = p < end && *p++ == '(' && number(&rows) && p < end && *p++ == ',' && number(&cols);
+    if (ok && p < end && *p == ',') ++p;
+    while (ok && p < end && *p == ' ') ++p;
+    ok = ok && p + 1 == end && *p == ')';
+    if (!ok) return Status::InvalidArgument("Bad request: .npy shape " + shape + " is not a 2-d (rows, dim) shape");
   }
   if (dim_ == 0) dim_ = cols;
   if (cols != dim_) {

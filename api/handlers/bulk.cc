@@ -47,6 +47,7 @@ class BatchWriter {
   BatchWriter(Collection& collection, size_t batch_points) : collection_(collection), batch_points_(batch_points) {
     batch_.reserve(batch_points);
   }
+  // A failed store ends the upload: its error says which points are stored.
   Status Add(PointInput point) {
     batch_.push_back(std::move(point));
     if (batch_.size() >= batch_points_) return Flush();
@@ -55,16 +56,23 @@ class BatchWriter {
   Status Flush() {
     if (batch_.empty()) return Status::OK();
     const size_t n = batch_.size();
-    ASSIGN_OR_RETURN(last_seq_, collection_.Upsert(std::move(batch_)));
+    auto seq = collection_.Upsert(std::move(batch_));
     batch_.clear();
+    if (!seq.ok()) {
+      // (A write that failed after it became durable would be stored; the
+      // collection reports that as a storage failure, 5xx, in any case.)
+      return seq.status().WithMessage(seq.status().message() + " (storing a batch of " + std::to_string(n) +
+                                      " points failed; the " + std::to_string(stored_) +
+                                      " points before that batch are stored)");
+    }
+    last_seq_ = *seq;
     batch_.reserve(batch_points_);
     stored_ += n;
     return Status::OK();
   }
   // The error of line/record `where`, after storing everything before it.
   Status Fail(const std::string& where, const Status& cause) {
-    Status flushed = Flush();
-    if (!flushed.ok()) return flushed.WithContext("storing the points before " + where);
+    RETURN_IF_ERROR(Flush());
     std::string message = cause.message();
     // Qdrant's prefixes first, then where it is.
     for (const char* prefix : {"Wrong input: ", "Bad request: ", "Format error in JSON body: "}) {
@@ -119,8 +127,7 @@ Status UploadNdjson(BodyReader& body, Collection& c, BatchWriter& writer) {
     if ((*line)->find_first_not_of(" \t") == std::string_view::npos) continue;  // blank line
     auto point = ParsePointLine(**line, dim);
     if (!point.ok()) return writer.Fail("line " + std::to_string(lines.line_number()), point.status());
-    Status added = writer.Add(std::move(*point));
-    if (!added.ok()) return writer.Fail("line " + std::to_string(lines.line_number()), added);
+    RETURN_IF_ERROR(writer.Add(std::move(*point)));
   }
   return writer.Flush();
 }
@@ -219,8 +226,7 @@ Status UploadVectors(BodyReader& body, VectorFormat format, Collection& c, const
         point.payload = side.payloads[record];
       }
       point.vector.assign(rows.begin() + i * dim, rows.begin() + (i + 1) * dim);
-      Status added = writer.Add(std::move(point));
-      if (!added.ok()) return writer.Fail("record " + std::to_string(record), added);
+      RETURN_IF_ERROR(writer.Add(std::move(point)));
     }
   }
   RETURN_IF_ERROR(writer.Flush());

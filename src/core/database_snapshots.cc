@@ -10,7 +10,12 @@
 // Next to each snapshot file, <file>.checksum holds its SHA-256 (as Qdrant
 // keeps it), so listing does not read every archive again.
 #include <spdlog/spdlog.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <cstdio>
@@ -126,6 +131,15 @@ Result<std::vector<SnapshotMember>> MembersOf(const std::string& root) {
   std::sort(members.begin(), members.end(),
             [](const SnapshotMember& a, const SnapshotMember& b) { return a.name < b.name; });
   return members;
+}
+
+Status SyncFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("open " + path + ": " + std::strerror(errno));
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return Status::IOError("fsync " + path + ": " + std::strerror(errno));
+  return Status::OK();
 }
 
 // An archive that fails verification is the caller's bad input (4xx), not a
@@ -253,10 +267,28 @@ Status Database::RecoverSnapshot(const std::string& name, const std::string& pat
     return Status::InvalidArgument("Bad snapshot: not a collection snapshot (kind " +
                                    (kind == meta->end() ? std::string("missing") : kind->second) + ")");
   }
+  // Only a collection's own files: nothing that would mean something else
+  // next to them (a DELETED or RESTORING marker, say).
+  std::error_code list_ec;
+  for (const auto& entry : fs::directory_iterator(staging.path, list_ec)) {
+    const std::string top = entry.path().filename().string();
+    if ((top != "store" && top != "segments") || !entry.is_directory()) {
+      return Status::InvalidArgument("Bad snapshot: unexpected member " + top + " (a collection snapshot holds store/ "
+                                     "and segments/ only)");
+    }
+  }
+  if (list_ec) return Status::IOError("list " + staging.path + ": " + list_ec.message());
   {
     std::ofstream marker(staging.path + "/" + kRestoringMarker);
     if (!(marker << "restore\n").flush()) return Status::IOError("cannot write restore marker");
   }
+  // Durable before the move: the marker and every extracted directory entry
+  // (the files themselves were synced as they were extracted).
+  RETURN_IF_ERROR(SyncFile(staging.path + "/" + kRestoringMarker));
+  for (const char* sub : {"/store", "/segments"}) {
+    if (fs::exists(staging.path + sub)) RETURN_IF_ERROR(SyncDirectory(staging.path + sub));
+  }
+  RETURN_IF_ERROR(SyncDirectory(staging.path));
 
   std::lock_guard<std::mutex> create_lock(create_mu_);
   uint64_t generation;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/database.h"
+#include "storage/snapshot_archive.h"
 #include "support/random_vectors.h"
 #include "support/small_config.h"
 #include "support/temp_dir.h"
@@ -251,6 +252,21 @@ TEST_CASE("Damaged, truncated, empty or foreign snapshots are refused and the co
     Status s = db->RecoverSnapshot("target", path, std::nullopt);
     CHECK(s.code() == Status::Code::kInvalidArgument);
     CHECK(s.message().find("Bad snapshot") != std::string::npos);
+  }
+  // A well-formed archive with a member a collection snapshot never holds
+  // (a DELETED marker would make the next open drop the restored copy).
+  {
+    const std::string extra = dir.Sub("extra");
+    fs::create_directories(extra + "/store");
+    std::ofstream(extra + "/store/CURRENT") << "x";
+    std::ofstream(extra + "/DELETED") << "x";
+    auto crafted = WriteSnapshotArchive(dir.Sub("crafted.snapshot"),
+                                        {{"store/CURRENT", extra + "/store/CURRENT"}, {"DELETED", extra + "/DELETED"}},
+                                        {{"kind", "collection"}});
+    REQUIRE(crafted.ok());
+    Status s = db->RecoverSnapshot("target", dir.Sub("crafted.snapshot"), std::nullopt);
+    CHECK(s.code() == Status::Code::kInvalidArgument);
+    CHECK(s.message().find("unexpected member DELETED") != std::string::npos);
   }
   // A wrong checksum refuses even a good file.
   Status wrong = db->RecoverSnapshot("target", good, std::string(64, '0'));

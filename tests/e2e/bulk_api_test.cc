@@ -253,6 +253,9 @@ TEST_CASE("Bulk upload: bad input is answered with its line or record, and exact
   std::string nan_record = fvecs(5);
   const float nan = std::nanf("");
   std::memcpy(nan_record.data() + 2 * (4 + dim * 4) + 4 + 8, &nan, 4);  // record 2, value 2
+  std::string npy3d = Npy("<f4", 1, dim, std::string(32, '\0'));
+  REQUIRE(npy3d.find("(1, 8), ") != std::string::npos);
+  npy3d.replace(npy3d.find("(1, 8), "), 8, "(1,8,1),");
   std::vector<Case> cases = {
       {"wrong dimension", "", "application/x-ndjson", wrong_dim, "line 5", 4},
       {"malformed line", "", "application/x-ndjson", malformed, "line 3", 2},
@@ -266,6 +269,7 @@ TEST_CASE("Bulk upload: bad input is answered with its line or record, and exact
       {"npy of another width", "", "application/x-npy", Npy("<f4", 1, 9, std::string(36, '\0')), "expected dim: 8", 0},
       {"npy shorter than its shape", "", "application/x-npy", Npy("<f4", 3, dim, std::string(64, '\0')), "record 2", 2},
       {"not npy", "", "application/x-npy", "hello", "NUMPY", 0},
+      {"npy of 3 dimensions", "", "application/x-npy", npy3d, "shape", 0},
       {"unknown format", "?format=parquet", "application/octet-stream", "x", "unknown format", 0},
       {"no format", "", "application/octet-stream", "x", "format=", 0},
   };
@@ -280,6 +284,12 @@ TEST_CASE("Bulk upload: bad input is answered with its line or record, and exact
     UNSCOPED_INFO(r.body);
   }
   CHECK(Bulk(http, "missing", "", ndjson(2), "application/x-ndjson").status == 404);
+  // An empty body stores nothing; the connection goes on (the body ended with its header).
+  const std::string empty = fresh();
+  auto e = Bulk(http, empty, "", "", "application/x-ndjson");
+  CHECK(e.status == 200);
+  CHECK(JsonAt(e.body, "/result/points") == "0");
+  CHECK(Count(http, empty) == 0);
   // An error early in a large body: the answer arrives, the server keeps serving.
   const std::string name = fresh();
   std::string big = "not json\n" + std::string(8 << 20, ' ');
