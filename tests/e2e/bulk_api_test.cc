@@ -19,15 +19,6 @@ namespace sextant::testing {
 
 namespace {
 
-std::string JsonAt(const std::string& json, const char* pointer) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc = parser.parse(json);
-  auto e = doc.at_pointer(pointer);
-  if (e.error()) return "";
-  if (e.is_string()) return std::string(std::string_view(e.get_string().value()));
-  return simdjson::minify(e.value());
-}
-
 size_t Count(HttpClient& http, const std::string& c) {
   auto r = http.Post("/collections/" + c + "/points/count", R"({"exact":true})");
   REQUIRE(r.status == 200);

@@ -23,16 +23,8 @@ namespace {
 
 constexpr size_t kDim = 16;
 
-std::string Field(const std::string& json, const char* pointer) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc = parser.parse(json);
-  auto e = doc.at_pointer(pointer);
-  if (e.error()) return "";
-  if (e.is_string()) return std::string(std::string_view(e.get_string().value()));
-  return simdjson::minify(e.value());
-}
-
-void Upsert(HttpClient& http, const std::string& collection, size_t begin, size_t end, uint64_t seed) {
+// Returns the HTTP status (no assertion: writers run off the main thread).
+int TryUpsert(HttpClient& http, const std::string& collection, size_t begin, size_t end, uint64_t seed) {
   auto data = RandomVectors(end - begin, kDim, seed);
   std::string body = "{\"points\":[";
   for (size_t i = begin; i < end; ++i) {
@@ -42,8 +34,11 @@ void Upsert(HttpClient& http, const std::string& collection, size_t begin, size_
     body += "}";
   }
   body += "]}";
-  auto r = http.Put("/collections/" + collection + "/points?wait=true", body);
-  REQUIRE(r.status == 200);
+  return http.Put("/collections/" + collection + "/points?wait=true", body).status;
+}
+
+void Upsert(HttpClient& http, const std::string& collection, size_t begin, size_t end, uint64_t seed) {
+  REQUIRE(TryUpsert(http, collection, begin, end, seed) == 200);
 }
 
 // Every point (id, payload, vector) in id order, as the server lists them.
@@ -51,7 +46,7 @@ std::string AllPoints(HttpClient& http, const std::string& collection) {
   auto r = http.Post("/collections/" + collection + "/points/scroll",
                      R"({"limit":100000,"with_payload":true,"with_vector":true})");
   REQUIRE(r.status == 200);
-  return Field(r.body, "/result/points");
+  return JsonAt(r.body, "/result/points");
 }
 
 std::string Searches(HttpClient& http, const std::string& collection) {
@@ -63,7 +58,7 @@ std::string Searches(HttpClient& http, const std::string& collection) {
     body += "}";
     auto r = http.Post("/collections/" + collection + "/points/search", body);
     REQUIRE(r.status == 200);
-    out += Field(r.body, "/result") + "\n";
+    out += JsonAt(r.body, "/result") + "\n";
   }
   return out;
 }
@@ -94,23 +89,27 @@ TEST_CASE("Snapshots over HTTP: create under load, download, recover, upload, re
 
   // Writers keep going while snapshots are taken.
   std::atomic<bool> stop{false};
+  std::atomic<bool> writer_failed{false};
   std::thread writer([&] {
     HttpClient w(server.port());
-    for (size_t b = 100000; !stop && b < 120000; b += 100) Upsert(w, "src", b, b + 100, b);
+    for (size_t b = 100000; !stop && b < 120000; b += 100) {
+      if (TryUpsert(w, "src", b, b + 100, b) != 200) writer_failed = true;
+    }
   });
   auto created = http.Post("/collections/src/snapshots?wait=true", "{}");
   stop = true;
   writer.join();
+  CHECK_FALSE(writer_failed);
   REQUIRE(created.status == 200);
-  const std::string name = Field(created.body, "/result/name");
+  const std::string name = JsonAt(created.body, "/result/name");
   CHECK(name.rfind("src-", 0) == 0);
-  CHECK(Field(created.body, "/result/checksum").size() == 64);
-  CHECK(Field(created.body, "/result/creation_time").size() == 19);  // 2024-07-22T08:31:55
+  CHECK(JsonAt(created.body, "/result/checksum").size() == 64);
+  CHECK(JsonAt(created.body, "/result/creation_time").size() == 19);  // 2024-07-22T08:31:55
 
   auto quiet = http.Post("/collections/src/snapshots", "{}");
   REQUIRE(quiet.status == 200);
-  const std::string quiet_name = Field(quiet.body, "/result/name");
-  const std::string checksum = Field(quiet.body, "/result/checksum");
+  const std::string quiet_name = JsonAt(quiet.body, "/result/name");
+  const std::string checksum = JsonAt(quiet.body, "/result/checksum");
   auto listed = http.Get("/collections/src/snapshots");
   REQUIRE(listed.status == 200);
   CHECK(listed.body.find(name) != std::string::npos);
@@ -129,7 +128,7 @@ TEST_CASE("Snapshots over HTTP: create under load, download, recover, upload, re
   auto recovered = http.Put("/collections/copy/snapshots/recover",
                             R"({"location":"file://)" + file + R"(","checksum":")" + checksum + R"("})");
   REQUIRE(recovered.status == 200);
-  CHECK(Field(recovered.body, "/result") == "true");
+  CHECK(JsonAt(recovered.body, "/result") == "true");
   CHECK(AllPoints(http, "copy") == expected_points);
   CHECK(Searches(http, "copy") == expected_searches);
 
@@ -137,7 +136,7 @@ TEST_CASE("Snapshots over HTTP: create under load, download, recover, upload, re
   REQUIRE(http.Put("/collections/loaded/snapshots/recover",
                    R"({"location":"file://)" + data.path() + "/snapshots/src/" + name + R"("})").status == 200);
   auto count = http.Post("/collections/loaded/points/count", R"({"exact":true})");
-  CHECK(std::stoul(Field(count.body, "/result/count")) >= 6000);
+  CHECK(std::stoul(JsonAt(count.body, "/result/count")) >= 6000);
 
   // Upload (multipart, streamed past the 1 MiB body limit).
   auto uploaded = http.Request("POST", "/collections/up/snapshots/upload?checksum=" + checksum,
@@ -186,11 +185,11 @@ TEST_CASE("Snapshots over HTTP: create under load, download, recover, upload, re
   // Full storage snapshots.
   auto full = http.Post("/snapshots", "{}");
   REQUIRE(full.status == 200);
-  const std::string full_name = Field(full.body, "/result/name");
+  const std::string full_name = JsonAt(full.body, "/result/name");
   CHECK(http.Get("/snapshots").body.find(full_name) != std::string::npos);
   auto full_download = http.Get("/snapshots/" + full_name);
   CHECK(full_download.status == 200);
-  CHECK(full_download.body.size() == std::stoul(Field(full.body, "/result/size")));
+  CHECK(full_download.body.size() == std::stoul(JsonAt(full.body, "/result/size")));
   CHECK(http.Delete("/snapshots/" + full_name).status == 200);
   CHECK(http.Get("/snapshots/" + full_name).status == 404);
 

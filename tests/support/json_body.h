@@ -9,6 +9,17 @@
 
 namespace sextant::testing {
 
+// The value at a JSON pointer ("/result/name") of a response: a string's
+// text, anything else minified; "" when there is none.
+inline std::string JsonAt(const std::string& json, const char* pointer) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(json);
+  auto e = doc.at_pointer(pointer);
+  if (e.error()) return "";
+  if (e.is_string()) return std::string(std::string_view(e.get_string().value()));
+  return simdjson::minify(e.value());
+}
+
 inline void AppendFloats(std::string* out, const float* v, size_t dim) {
   out->push_back('[');
   char buf[32];
