@@ -23,6 +23,7 @@
 #include "support/datasets.h"
 #include "support/http_client.h"
 #include "support/json_body.h"
+#include "support/npy.h"
 #include "support/random_vectors.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
@@ -55,18 +56,7 @@ std::string Fvecs(const Matrix& m) {
 }
 
 std::string Npy(const Matrix& m) {
-  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(m.rows) + ", " +
-                       std::to_string(m.dim) + "), }";
-  while ((10 + header.size() + 1) % 64 != 0) header.push_back(' ');
-  header.push_back('\n');
-  std::string out = "\x93NUMPY";
-  out.push_back(1);
-  out.push_back(0);
-  out.push_back(static_cast<char>(header.size() & 0xff));
-  out.push_back(static_cast<char>(header.size() >> 8));
-  out += header;
-  out.append(reinterpret_cast<const char*>(m.data.data()), m.data.size() * 4);
-  return out;
+  return NpyBody("<f4", m.rows, m.dim, std::string(reinterpret_cast<const char*>(m.data.data()), m.data.size() * 4));
 }
 
 std::string Ndjson(const Matrix& m) {

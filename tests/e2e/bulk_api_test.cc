@@ -11,6 +11,7 @@
 
 #include "support/datasets.h"
 #include "support/json_body.h"
+#include "support/npy.h"
 #include "support/random_vectors.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
@@ -47,19 +48,6 @@ std::string FileBytes(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-std::string Npy(const std::string& descr, size_t rows, size_t dim, const std::string& data) {
-  std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + std::to_string(rows) + ", " +
-                       std::to_string(dim) + "), }";
-  while ((10 + header.size() + 1) % 64 != 0) header.push_back(' ');
-  header.push_back('\n');
-  std::string out = "\x93NUMPY";
-  out.push_back(1);
-  out.push_back(0);
-  out.push_back(static_cast<char>(header.size() & 0xff));
-  out.push_back(static_cast<char>(header.size() >> 8));
-  return out + header + data;
 }
 
 std::string NdjsonLine(uint64_t id, const float* v, size_t dim, const std::string& payload = "") {
@@ -159,9 +147,9 @@ TEST_CASE("Bulk upload: npy float32/float16/uint8, bvecs, raw f32, multipart ids
   };
   int n = 0;
   for (const auto& [query, type, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
-           {"?start_id=100", "application/x-npy", Npy("<f4", 6, dim, f32)},
-           {"?start_id=100&format=npy", "application/octet-stream", Npy("<f2", 6, dim, f16)},
-           {"?start_id=100&format=npy", "application/octet-stream", Npy("|u1", 6, dim, u8)},
+           {"?start_id=100", "application/x-npy", NpyBody("<f4", 6, dim, f32)},
+           {"?start_id=100&format=npy", "application/octet-stream", NpyBody("<f2", 6, dim, f16)},
+           {"?start_id=100&format=npy", "application/octet-stream", NpyBody("|u1", 6, dim, u8)},
            {"?start_id=100&format=f32", "application/octet-stream", f32},
        }) {
     const std::string c = "c" + std::to_string(n++);
@@ -244,7 +232,7 @@ TEST_CASE("Bulk upload: bad input is answered with its line or record, and exact
   std::string nan_record = fvecs(5);
   const float nan = std::nanf("");
   std::memcpy(nan_record.data() + 2 * (4 + dim * 4) + 4 + 8, &nan, 4);  // record 2, value 2
-  std::string npy3d = Npy("<f4", 1, dim, std::string(32, '\0'));
+  std::string npy3d = NpyBody("<f4", 1, dim, std::string(32, '\0'));
   REQUIRE(npy3d.find("(1, 8), ") != std::string::npos);
   npy3d.replace(npy3d.find("(1, 8), "), 8, "(1,8,1),");
   std::vector<Case> cases = {
@@ -256,9 +244,9 @@ TEST_CASE("Bulk upload: bad input is answered with its line or record, and exact
       {"fvecs row of another dimension", "?format=fvecs", "application/octet-stream", bad_record_dim, "record 3", 3},
       {"NaN in a record", "?format=fvecs", "application/octet-stream", nan_record, "record 2", 2},
       {"raw f32 cut mid-row", "?format=f32", "application/octet-stream", std::string(8 * 4 * 3 + 5, '\0'), "record 3", 3},
-      {"npy of another dtype", "", "application/x-npy", Npy("<f8", 1, dim, std::string(64, '\0')), "dtype", 0},
-      {"npy of another width", "", "application/x-npy", Npy("<f4", 1, 9, std::string(36, '\0')), "expected dim: 8", 0},
-      {"npy shorter than its shape", "", "application/x-npy", Npy("<f4", 3, dim, std::string(64, '\0')), "record 2", 2},
+      {"npy of another dtype", "", "application/x-npy", NpyBody("<f8", 1, dim, std::string(64, '\0')), "dtype", 0},
+      {"npy of another width", "", "application/x-npy", NpyBody("<f4", 1, 9, std::string(36, '\0')), "expected dim: 8", 0},
+      {"npy shorter than its shape", "", "application/x-npy", NpyBody("<f4", 3, dim, std::string(64, '\0')), "record 2", 2},
       {"not npy", "", "application/x-npy", "hello", "NUMPY", 0},
       {"npy of 3 dimensions", "", "application/x-npy", npy3d, "shape", 0},
       {"unknown format", "?format=parquet", "application/octet-stream", "x", "unknown format", 0},
