@@ -66,14 +66,22 @@ struct HashState {
 
 }  // namespace
 
-Status SyncDirectory(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("open directory", dir);
+namespace {
+
+Status SyncPath(const std::string& path, int flags, const std::string& what) {
+  const int fd = ::open(path.c_str(), flags | O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Errno("open " + what, path);
   const int rc = ::fsync(fd);
-  const Status s = rc == 0 ? Status::OK() : Errno("fsync directory", dir);
+  const Status s = rc == 0 ? Status::OK() : Errno("fsync " + what, path);
   ::close(fd);
   return s;
 }
+
+}  // namespace
+
+Status SyncDirectory(const std::string& dir) { return SyncPath(dir, O_DIRECTORY, "directory"); }
+
+Status SyncFile(const std::string& path) { return SyncPath(path, 0, "file"); }
 
 // ---------------------------------------------------------------- writer
 

@@ -70,5 +70,7 @@ class SegmentFileReader final : public ByteReader {
 
 // fsyncs a directory, so that renames and removals in it are durable.
 Status SyncDirectory(const std::string& dir);
+// fsyncs a file's contents (one written by other means than this header's).
+Status SyncFile(const std::string& path);
 
 }  // namespace sextant

@@ -18,6 +18,8 @@
 #include <set>
 #include <sstream>
 
+#include "storage/segment_file.h"
+
 namespace sextant {
 
 namespace {
@@ -70,12 +72,6 @@ struct Fd {
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
 };
-
-Status SyncPath(const std::string& path, int flags) {
-  Fd f(::open(path.c_str(), flags));
-  if (f.fd < 0 || ::fsync(f.fd) != 0) return Status::IOError("fsync " + path + ": " + std::strerror(errno));
-  return Status::OK();
-}
 
 std::string ArchiveError(archive* a) {
   const char* e = archive_error_string(a);
@@ -349,7 +345,7 @@ Result<SnapshotArchiveInfo> WriteSnapshotArchive(const std::string& path, const 
       return s;
     }
   }
-  Status synced = SyncPath(tmp, O_RDONLY | O_CLOEXEC);
+  Status synced = SyncFile(tmp);
   if (synced.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
     synced = Status::IOError("rename " + tmp + ": " + std::strerror(errno));
   }
@@ -357,7 +353,7 @@ Result<SnapshotArchiveInfo> WriteSnapshotArchive(const std::string& path, const 
     std::remove(tmp.c_str());
     return synced;
   }
-  RETURN_IF_ERROR(SyncPath(fs::path(path).parent_path().string(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  RETURN_IF_ERROR(SyncDirectory(fs::path(path).parent_path().string()));
   SnapshotArchiveInfo info;
   std::error_code ec;
   info.size = fs::file_size(path, ec);

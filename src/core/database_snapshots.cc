@@ -10,12 +10,8 @@
 // Next to each snapshot file, <file>.checksum holds its SHA-256 (as Qdrant
 // keeps it), so listing does not read every archive again.
 #include <spdlog/spdlog.h>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 
 #include <algorithm>
 #include <cstdio>
@@ -131,15 +127,6 @@ Result<std::vector<SnapshotMember>> MembersOf(const std::string& root) {
   std::sort(members.begin(), members.end(),
             [](const SnapshotMember& a, const SnapshotMember& b) { return a.name < b.name; });
   return members;
-}
-
-Status SyncFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError("open " + path + ": " + std::strerror(errno));
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) return Status::IOError("fsync " + path + ": " + std::strerror(errno));
-  return Status::OK();
 }
 
 // An archive that fails verification is the caller's bad input (4xx), not a
