@@ -175,6 +175,8 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // replay_from and removes segment files it does not list.
   // REQUIRES: optimize_mu_ held.
   Status PersistManifest();
+  // The manifest the store holds (empty before the first segment is saved).
+  Result<SegmentManifest> StoredManifest() const;
   Status RemoveUnlistedSegmentFiles(const SegmentManifest& manifest) const;
   std::string segments_dir() const { return dir_ + "/segments"; }
   // Orders, appends, syncs and applies one write (collection_write.cc).

@@ -48,11 +48,7 @@ Status Collection::Recover() {
   std::error_code ec;
   fs::create_directories(segments_dir(), ec);
   if (ec) return Status::IOError("create " + segments_dir() + ": " + ec.message());
-  SegmentManifest manifest;
-  ASSIGN_OR_RETURN(auto encoded, store_->GetMeta(kManifestKey));
-  if (encoded) {
-    ASSIGN_OR_RETURN(manifest, SegmentManifest::Decode(*encoded));
-  }
+  ASSIGN_OR_RETURN(SegmentManifest manifest, StoredManifest());
   // Leftovers of a crash (a .tmp file, a file written but never listed, a file
   // replaced but not yet removed) go first, so file numbers can be reused.
   RETURN_IF_ERROR(RemoveUnlistedSegmentFiles(manifest));
@@ -261,10 +257,12 @@ Status Collection::TEST_ReplayOpLog(SeqNo from) {
   return RestoreUnindexedPoints(from, std::move(held));
 }
 
-Result<SegmentManifest> Collection::TEST_Manifest() const {
+Result<SegmentManifest> Collection::StoredManifest() const {
   ASSIGN_OR_RETURN(auto encoded, store_->GetMeta(kManifestKey));
   if (!encoded) return SegmentManifest{};
   return SegmentManifest::Decode(*encoded);
 }
+
+Result<SegmentManifest> Collection::TEST_Manifest() const { return StoredManifest(); }
 
 }  // namespace sextant

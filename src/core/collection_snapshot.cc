@@ -24,7 +24,6 @@ namespace sextant {
 namespace fs = std::filesystem;
 
 namespace {
-constexpr const char* kManifestKey = "segments";
 
 // A hard link (segment files are never modified once written, only replaced
 // by new names), or a copy across file systems.
@@ -51,13 +50,10 @@ Result<CollectionCheckpoint> Collection::Checkpoint(const std::string& dir) {
   std::lock_guard<std::mutex> lock(optimize_mu_);
   out.min_seq = last_seq();  // every write appended so far is in the checkpoint
   RETURN_IF_ERROR(store_->Checkpoint(dir + "/store"));
-  ASSIGN_OR_RETURN(auto encoded, store_->GetMeta(kManifestKey));
-  if (encoded) {
-    ASSIGN_OR_RETURN(SegmentManifest manifest, SegmentManifest::Decode(*encoded));
-    for (const SegmentFileRecord& file : manifest.files) {
-      RETURN_IF_ERROR(LinkOrCopy(segments_dir() + "/" + file.name, dir + "/segments/" + file.name));
-      out.segment_files.push_back(file.name);
-    }
+  ASSIGN_OR_RETURN(SegmentManifest manifest, StoredManifest());
+  for (const SegmentFileRecord& file : manifest.files) {
+    RETURN_IF_ERROR(LinkOrCopy(segments_dir() + "/" + file.name, dir + "/segments/" + file.name));
+    out.segment_files.push_back(file.name);
   }
   return out;
 }
