@@ -1,4 +1,5 @@
 #include "api/router.h"
+#include "api/http_text.h"
 
 #include "api/error_mapping.h"
 
@@ -35,35 +36,13 @@ void Router::AddStream(const std::string& method, const std::string& pattern, Ha
 
 namespace {
 
-// Percent-decodes a captured path segment ("metadata%20source" -> "metadata
-// source"); a malformed escape stays as written.
-std::string DecodeSegment(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  auto hex = [](char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 bool Match(const std::vector<std::string>& pattern, const std::vector<std::string>& parts,
            std::map<std::string, std::string>* params) {
   if (pattern.size() != parts.size()) return false;
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string& p = pattern[i];
     if (p.size() >= 2 && p.front() == '{' && p.back() == '}') {
-      (*params)[p.substr(1, p.size() - 2)] = DecodeSegment(parts[i]);
+      (*params)[p.substr(1, p.size() - 2)] = PercentDecode(parts[i], false);
     } else if (p != parts[i]) {
       return false;
     }

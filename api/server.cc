@@ -1,6 +1,7 @@
 // The only file that includes Boost.Beast / Asio. Shape after Beast's
 // advanced_server example: listener -> session -> handler, strand per session.
 #include "api/server.h"
+#include "api/http_text.h"
 
 #include <spdlog/spdlog.h>
 
@@ -30,30 +31,6 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string PercentDecode(std::string_view in, bool plus_is_space) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size() &&
-        HexDigit(in[i + 1]) >= 0 && HexDigit(in[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexDigit(in[i + 1]) * 16 + HexDigit(in[i + 2])));
-      i += 2;
-    } else if (plus_is_space && in[i] == '+') {
-      out.push_back(' ');
-    } else {
-      out.push_back(in[i]);
-    }
-  }
-  return out;
-}
 
 // Method, path, query and content type: what routing needs, from the header.
 template <typename Body>

@@ -1,4 +1,5 @@
 #include "api/body/multipart_reader.h"
+#include "api/http_text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -11,11 +12,6 @@ namespace {
 constexpr size_t kFill = 64 << 10;
 constexpr size_t kMaxHeaders = 16 << 10;
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 std::string Trim(const std::string& s) {
   const size_t b = s.find_first_not_of(" \t");
   if (b == std::string::npos) return "";
@@ -25,7 +21,7 @@ std::string Trim(const std::string& s) {
 // The value of `key` in a header's parameters ("form-data; name=\"x\"; filename=y").
 std::string Param(const std::string& header, const std::string& key) {
   size_t i = 0;
-  const std::string lower = Lower(header);
+  const std::string lower = AsciiLower(header);
   while ((i = lower.find(key, i)) != std::string::npos) {
     const bool starts = i == 0 || lower[i - 1] == ';' || lower[i - 1] == ' ' || lower[i - 1] == '\t';
     size_t j = i + key.size();
@@ -53,7 +49,7 @@ std::string Param(const std::string& header, const std::string& key) {
 }  // namespace
 
 Result<std::string> MultipartReader::BoundaryOf(const std::string& content_type) {
-  if (Lower(content_type).rfind("multipart/form-data", 0) != 0) {
+  if (AsciiLower(content_type).rfind("multipart/form-data", 0) != 0) {
     return Status::InvalidArgument("Bad request: expected a multipart/form-data body, got Content-Type `" +
                                    content_type + "`");
   }
@@ -154,7 +150,7 @@ Result<std::optional<MultipartPart>> MultipartReader::NextPart() {
     i = eol + 2;
     const size_t colon = line.find(':');
     if (colon == std::string::npos) return Status::InvalidArgument("Bad request: malformed multipart part header");
-    const std::string key = Lower(Trim(line.substr(0, colon)));
+    const std::string key = AsciiLower(Trim(line.substr(0, colon)));
     const std::string value = Trim(line.substr(colon + 1));
     if (key == "content-disposition") {
       part.name = Param(value, "name");

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "api/body/line_reader.h"
+#include "api/http_text.h"
 #include "api/body/multipart_reader.h"
 #include "api/body/vector_stream.h"
 #include "api/handlers/handler_util.h"
@@ -35,11 +36,6 @@ namespace {
 constexpr size_t kMaxLine = size_t{64} << 20;
 constexpr size_t kMaxSideParts = size_t{256} << 20;
 constexpr size_t kBatchBytes = size_t{4} << 20;  // of vectors, per durable write
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // Collects points and stores them in batches; remembers how many are stored.
 class BatchWriter {
@@ -247,7 +243,7 @@ Result<VectorFormat> FormatOf(const HttpRequest& r, const std::string& content_t
     }
     return *f;
   }
-  const std::string type = Lower(content_type);
+  const std::string type = AsciiLower(content_type);
   if (type.rfind("application/x-npy", 0) == 0) return VectorFormat::kNpy;
   for (const auto& [ext, f] : {std::pair{".npy", VectorFormat::kNpy}, std::pair{".fvecs", VectorFormat::kFvecs},
                                std::pair{".bvecs", VectorFormat::kBvecs}, std::pair{".f32", VectorFormat::kF32}}) {
@@ -307,7 +303,7 @@ void RegisterBulkRoutes(Router& router, Database& db) {
                      ASSIGN_OR_RETURN(auto c, db.GetCollection(r.PathParam("collection_name")));
                      ASSIGN_OR_RETURN(uint64_t start_id, StartId(r));
                      BatchWriter writer(*c, BatchPoints(*c));
-                     const std::string type = Lower(r.content_type);
+                     const std::string type = AsciiLower(r.content_type);
                      const auto format = r.QueryParam("format");
                      Status status;
                      if ((format && *format == "ndjson") || type.rfind("application/x-ndjson", 0) == 0 ||

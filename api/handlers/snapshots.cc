@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "api/body/multipart_reader.h"
+#include "api/http_text.h"
 #include "api/error_mapping.h"
 #include "api/handlers/handler_util.h"
 #include "api/handlers/handlers.h"
@@ -53,21 +54,6 @@ HttpResponse Download(const Result<std::string>& path) {
   response.content_type = "application/octet-stream";
   response.file_path = *path;
   return response;
-}
-
-// "%2F" and friends in a file:// URL.
-std::string UrlDecode(const std::string& in) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(in[i]);
-    }
-  }
-  return out;
 }
 
 Result<std::optional<std::string>> ReadChecksum(std::optional<JsonElement> e) {
@@ -142,7 +128,7 @@ void RegisterSnapshotRoutes(Router& router, Database& db) {
                     }
                     ASSIGN_OR_RETURN(auto checksum, ReadChecksum(Field(body, "checksum")));
                     ASSIGN_OR_RETURN(std::string path,
-                                     db.LocalSnapshotFile(UrlDecode(std::string(url.substr(std::strlen(kFileScheme))))));
+                                     db.LocalSnapshotFile(PercentDecode(url.substr(std::strlen(kFileScheme)), false)));
                     RETURN_IF_ERROR(db.RecoverSnapshot(r.PathParam("collection_name"), path, checksum));
                     return std::string("true");
                   }));
