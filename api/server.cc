@@ -331,10 +331,15 @@ class Session : public std::enable_shared_from_this<Session> {
     Dispatch(std::move(request), req.version(), req.keep_alive());
   }
 
-  void Dispatch(HttpRequest request, unsigned version, bool keep_alive) {
+  // Runs the handler; its answer is written on this session's strand. With a
+  // `channel` (a streamed body), whatever still arrives once the handler has
+  // answered is dropped (the channel lives until then).
+  void Dispatch(HttpRequest request, unsigned version, bool keep_alive,
+                std::shared_ptr<BodyChannel> channel = nullptr) {
     ++server_.in_flight();
     server_.Handle(std::move(request), resolved_,
-                   [self = shared_from_this(), version, keep_alive](HttpResponse response) {
+                   [self = shared_from_this(), channel = std::move(channel), version, keep_alive](HttpResponse response) {
+                     if (channel) channel->Abandon();
                      asio::post(self->stream_.get_executor(),
                                 [self, version, keep_alive, response = std::move(response)]() mutable {
                                   self->Write(std::move(response), version, keep_alive && !self->server_.stopping());
@@ -354,20 +359,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& req = stream_parser_->get();
     HttpRequest request = std::move(head_);
     request.body_reader = channel_.get();
-    // The channel lives until the handler is done with it.
-    auto channel = channel_;
     server_.TrackChannel(channel_);
-    ++server_.in_flight();
-    const unsigned version = req.version();
-    const bool keep_alive = req.keep_alive();
-    server_.Handle(std::move(request), resolved_,
-                   [self = shared_from_this(), channel, version, keep_alive](HttpResponse response) {
-                     channel->Abandon();
-                     asio::post(self->stream_.get_executor(),
-                                [self, version, keep_alive, response = std::move(response)]() mutable {
-                                  self->Write(std::move(response), version, keep_alive && !self->server_.stopping());
-                                });
-                   });
+    Dispatch(std::move(request), req.version(), req.keep_alive(), channel_);
     if (stream_parser_->is_done()) {  // no body, or all of it came with the header
       channel_->Finish();
       body_done_ = true;

@@ -17,7 +17,9 @@ struct MultipartPart {
   std::string content_type;  // the part's Content-Type, if given
 };
 
-class MultipartReader {
+// The current part's data is itself a BodyReader (Read), so a part can be
+// handed to anything that reads bodies.
+class MultipartReader : public BodyReader {
  public:
   // The boundary of a "multipart/form-data; boundary=..." content type.
   static Result<std::string> BoundaryOf(const std::string& content_type);
@@ -29,7 +31,7 @@ class MultipartReader {
   // including one that ends before the closing boundary.
   Result<std::optional<MultipartPart>> NextPart();
   // Reads the current part's data; 0 at its end.
-  Result<size_t> Read(char* dst, size_t n);
+  Result<size_t> Read(char* dst, size_t n) override;
 
  private:
   // Reads more of the body into buffer_; false at its end.

@@ -101,15 +101,8 @@ size_t BatchPoints(const Collection& c) {
 Result<PointInput> ParsePointLine(std::string_view line, size_t dim) {
   ASSIGN_OR_RETURN(JsonElement doc, ParseDocument(line, true));
   if (!doc.is_object()) return FormatError("expected a JSON object");
-  PointInput point;
-  auto id = Field(doc, "id");
-  if (!id) return FormatError("missing field `id`");
-  ASSIGN_OR_RETURN(point.id, ReadPointId(*id));
-  auto vector = Field(doc, "vector");
-  if (!vector) return FormatError("missing field `vector`");
-  ASSIGN_OR_RETURN(point.vector, ReadPointVector(*vector, "vector"));
+  ASSIGN_OR_RETURN(PointInput point, ReadPointStruct(doc));
   RETURN_IF_ERROR(CheckVector(point.vector, dim));
-  ASSIGN_OR_RETURN(point.payload, ReadPayload(Field(doc, "payload"), "payload"));
   return point;
 }
 
@@ -280,13 +273,7 @@ Status UploadMultipart(const HttpRequest& r, Collection& c, uint64_t start_id, B
       RETURN_IF_ERROR(ReadPayloadsPart(text, &side));
     } else if (part->name == "vectors") {
       ASSIGN_OR_RETURN(VectorFormat format, FormatOf(r, part->content_type, part->filename));
-      // The part, as a body of its own.
-      struct PartReader : BodyReader {
-        MultipartReader& parts;
-        explicit PartReader(MultipartReader& p) : parts(p) {}
-        Result<size_t> Read(char* dst, size_t n) override { return parts.Read(dst, n); }
-      } reader(parts);
-      RETURN_IF_ERROR(UploadVectors(reader, format, c, side, start_id, writer));
+      RETURN_IF_ERROR(UploadVectors(parts, format, c, side, start_id, writer));  // the part as the body
       vectors_done = true;
     }
   }

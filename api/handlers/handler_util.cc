@@ -108,4 +108,16 @@ Result<std::string> ReadPayload(std::optional<JsonElement> e, std::string_view w
   return Minify(*e);
 }
 
+Result<PointInput> ReadPointStruct(JsonElement p) {
+  PointInput in;
+  auto id = Field(p, "id");
+  if (!id) return FormatError("missing field `id`");
+  ASSIGN_OR_RETURN(in.id, ReadPointId(*id));
+  auto vector = Field(p, "vector");
+  if (!vector) return FormatError("missing field `vector`");
+  ASSIGN_OR_RETURN(in.vector, ReadPointVector(*vector, "vector"));
+  ASSIGN_OR_RETURN(in.payload, ReadPayload(Field(p, "payload"), "payload"));
+  return in;
+}
+
 }  // namespace sextant::api

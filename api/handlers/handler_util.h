@@ -32,6 +32,10 @@ Result<std::vector<float>> ReadPointVector(JsonElement e, std::string_view what)
 // A point's payload: an object (minified), or empty when absent.
 Result<std::string> ReadPayload(std::optional<JsonElement> e, std::string_view what);
 
+// A point object {"id", "vector", "payload"} (Qdrant's PointStruct), as
+// upserts and NDJSON bulk lines send it. REQUIRES: `p` is an object.
+Result<PointInput> ReadPointStruct(JsonElement p);
+
 // `wait` query parameter: true | false (default false, as Qdrant's server).
 Result<bool> ReadWaitParam(const HttpRequest& request);
 // {"operation_id": seq, "status": "completed" | "acknowledged"}

@@ -14,14 +14,7 @@ Result<std::vector<PointInput>> ReadUpsert(JsonElement body) {
     if (!list->is_array()) return FormatError("points: expected an array");
     for (JsonElement p : AsArray(*list)) {
       if (!p.is_object()) return FormatError("points: expected an array of objects");
-      PointInput in;
-      auto id = Field(p, "id");
-      if (!id) return FormatError("missing field `id`");
-      ASSIGN_OR_RETURN(in.id, ReadPointId(*id));
-      auto vector = Field(p, "vector");
-      if (!vector) return FormatError("missing field `vector`");
-      ASSIGN_OR_RETURN(in.vector, ReadPointVector(*vector, "vector"));
-      ASSIGN_OR_RETURN(in.payload, ReadPayload(Field(p, "payload"), "payload"));
+      ASSIGN_OR_RETURN(PointInput in, ReadPointStruct(p));
       points.push_back(std::move(in));
     }
   } else if (auto batch = Field(body, "batch")) {
