@@ -114,6 +114,15 @@ Result<std::vector<SnapshotDescription>> ListIn(const std::string& dir) {
   return out;
 }
 
+// A snapshot file and its checksum sidecar.
+Status RemoveSnapshotFile(const std::string& path) {
+  std::error_code ec;
+  fs::remove(path, ec);
+  if (ec) return Status::IOError("remove " + path + ": " + ec.message());
+  fs::remove(path + kChecksumSuffix, ec);
+  return Status::OK();
+}
+
 // Every regular file below `root`, as archive members named by relative path.
 Result<std::vector<SnapshotMember>> MembersOf(const std::string& root) {
   std::vector<SnapshotMember> members;
@@ -210,11 +219,7 @@ Result<std::string> Database::SnapshotPath(const std::string& collection, const 
 
 Status Database::DeleteSnapshot(const std::string& collection, const std::string& snapshot) {
   ASSIGN_OR_RETURN(std::string path, SnapshotPath(collection, snapshot));
-  std::error_code ec;
-  fs::remove(path, ec);
-  if (ec) return Status::IOError("remove " + path + ": " + ec.message());
-  fs::remove(path + kChecksumSuffix, ec);
-  return Status::OK();
+  return RemoveSnapshotFile(path);
 }
 
 Result<std::string> Database::LocalSnapshotFile(const std::string& path) const {
@@ -349,11 +354,7 @@ Result<std::string> Database::FullSnapshotPath(const std::string& snapshot) cons
 
 Status Database::DeleteFullSnapshot(const std::string& snapshot) {
   ASSIGN_OR_RETURN(std::string path, FullSnapshotPath(snapshot));
-  std::error_code ec;
-  fs::remove(path, ec);
-  if (ec) return Status::IOError("remove " + path + ": " + ec.message());
-  fs::remove(path + kChecksumSuffix, ec);
-  return Status::OK();
+  return RemoveSnapshotFile(path);
 }
 
 Status Database::RecoverFullSnapshot(const std::string& path) {
