@@ -47,8 +47,11 @@ Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options)
 Status Database::LoadCollections() {
   const fs::path root = fs::path(options_.data_dir) / "collections";
   std::error_code ec;
-  std::map<std::string, uint64_t> generation_of;  // of the collection loaded for a name
-  std::map<std::string, fs::path> dir_of;
+  struct Loaded {
+    uint64_t generation;
+    fs::path dir;
+  };
+  std::map<std::string, Loaded> loaded;  // the directory each name was loaded from
   for (const auto& entry : fs::directory_iterator(root, ec)) {
     if (!entry.is_directory()) continue;
     const std::string dirname = entry.path().filename().string();
@@ -80,25 +83,23 @@ Status Database::LoadCollections() {
       return c.status().WithContext("open " + entry.path().string());
     }
     const std::string& name = (*c)->name();
-    auto seen = generation_of.find(name);
-    if (seen != generation_of.end()) {
+    auto seen = loaded.find(name);
+    if (seen != loaded.end()) {
       // A restore replaced this collection and a crash came before the old
       // directory was marked: the newer generation is the collection.
       std::shared_ptr<Collection> older = *c;
       fs::path older_dir = entry.path();
-      if (generation > seen->second) {
+      if (generation > seen->second.generation) {
         older = collections_[name];
-        older_dir = dir_of[name];
+        older_dir = seen->second.dir;
         collections_[name] = *c;
-        seen->second = generation;
-        dir_of[name] = entry.path();
+        seen->second = Loaded{generation, entry.path()};
       }
       spdlog::warn("collection {}: {} was replaced by a restore; removing it", name, older_dir.string());
       RETURN_IF_ERROR(older->MarkDropped());
       continue;
     }
-    generation_of[name] = generation;
-    dir_of[name] = entry.path();
+    loaded[name] = Loaded{generation, entry.path()};
     collections_[name] = *c;
   }
   if (ec) return Status::IOError("list " + root.string() + ": " + ec.message());
