@@ -1,6 +1,5 @@
 #include "storage/op_log.h"
 
-#include <cstring>
 
 #include "storage/coding.h"
 
@@ -65,18 +64,11 @@ bool GetPointId(std::string_view* in, PointId* id) {
 }
 
 std::string EncodeUpsertOp(std::span<const PointWrite> points) {
-  size_t bytes = 6;
-  for (const PointWrite& p : points) bytes += 17 + 12 + p.vector.size() * 4 + p.payload.size();
   std::string out = Header(OpType::kUpsert, points.size());
-  out.reserve(bytes);
+  out.reserve(out.size() + points.size() * (17 + 4));
   for (const PointWrite& p : points) {
     PutPointId(&out, p.id);
     PutFixed32(&out, p.offset);
-    PutFixed32(&out, static_cast<uint32_t>(p.vector.size()));
-    // x86-64 is little-endian, which is the on-disk order.
-    out.append(reinterpret_cast<const char*>(p.vector.data()), p.vector.size() * sizeof(float));
-    PutFixed32(&out, static_cast<uint32_t>(p.payload.size()));
-    out.append(p.payload);
   }
   return out;
 }
@@ -92,8 +84,9 @@ Result<OpRecord> DecodeOp(SeqNo seq, std::string_view in) {
     return Status::Corruption("op-log record " + std::to_string(seq) + ": " + what);
   };
   if (in.size() < 6) return corrupt("too short");
-  if (static_cast<uint8_t>(in[0]) != kOpLogFormatVersion) {
-    return corrupt(("unknown format version " + std::to_string(static_cast<uint8_t>(in[0]))).c_str());
+  const uint8_t version = static_cast<uint8_t>(in[0]);
+  if (version != 1 && version != kOpLogFormatVersion) {
+    return corrupt(("unknown format version " + std::to_string(version)).c_str());
   }
   OpRecord op;
   op.seq = seq;
@@ -103,21 +96,18 @@ Result<OpRecord> DecodeOp(SeqNo seq, std::string_view in) {
   GetFixed32(&in, &count);
   if (type == static_cast<uint8_t>(OpType::kUpsert)) {
     op.type = OpType::kUpsert;
-    op.upserts.reserve(std::min<size_t>(count, in.size() / 21));
+    op.upserts.reserve(std::min<size_t>(count, in.size() / 13));
     for (uint32_t i = 0; i < count; ++i) {
       OpRecord::Upsert u;
-      uint32_t dim = 0, payload_len = 0;
-      if (!GetPointId(&in, &u.id) || !GetFixed32(&in, &u.offset) || !GetFixed32(&in, &dim)) {
-        return corrupt("truncated upsert");
+      if (!GetPointId(&in, &u.id) || !GetFixed32(&in, &u.offset)) return corrupt("truncated upsert");
+      if (version == 1) {  // skip the vector and payload copies
+        uint32_t dim = 0, payload_len = 0;
+        if (!GetFixed32(&in, &dim) || in.size() < size_t{dim} * 4) return corrupt("truncated vector");
+        in.remove_prefix(size_t{dim} * 4);
+        if (!GetFixed32(&in, &payload_len) || in.size() < payload_len) return corrupt("truncated payload");
+        in.remove_prefix(payload_len);
       }
-      if (in.size() < size_t{dim} * 4) return corrupt("truncated vector");
-      u.vector.resize(dim);
-      std::memcpy(u.vector.data(), in.data(), size_t{dim} * 4);
-      in.remove_prefix(size_t{dim} * 4);
-      if (!GetFixed32(&in, &payload_len) || in.size() < payload_len) return corrupt("truncated payload");
-      u.payload.assign(in.substr(0, payload_len));
-      in.remove_prefix(payload_len);
-      op.upserts.push_back(std::move(u));
+      op.upserts.push_back(u);
     }
   } else if (type == static_cast<uint8_t>(OpType::kDelete)) {
     op.type = OpType::kDelete;

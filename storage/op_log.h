@@ -7,16 +7,20 @@
 // segment files cover; records at or below it are trimmed.
 //
 // Key:   "o" + seq (8 bytes, big-endian: bytewise order = sequence order)
-// Value, format version 1 (all integers little-endian):
-//   u8  version            = 1
+// Value (all integers little-endian):
+//   u8  version            = 2 (1 is still read)
 //   u8  type               1 = upsert, 2 = delete
 //   u32 count
 //   count x entry:
-//     upsert: id, u32 offset, u32 dim, dim x f32, u32 payload_len, payload bytes
-//             (payload: minified JSON object, or empty = no payload)
+//     upsert: id, u32 offset
 //     delete: id
 //   id: u8 kind (0 = unsigned integer, 1 = UUID), then 8 bytes (integer) or
 //       16 bytes (UUID, high half first), big-endian.
+// An upsert record names the points and the offsets they got; their vectors
+// and payloads are in the point records of the same write batch, written once.
+// (Version 1 also carried each vector and payload: every vector was written
+// twice, which was half of a bulk upload's I/O. Its copies are skipped on
+// read: the point record of a live point always holds its latest version.)
 // A reader refuses a version it does not know (Corruption), never guesses.
 #pragma once
 
@@ -31,7 +35,7 @@
 
 namespace sextant {
 
-inline constexpr uint8_t kOpLogFormatVersion = 1;
+inline constexpr uint8_t kOpLogFormatVersion = 2;
 inline constexpr Offset kNoOffset = UINT32_MAX;
 
 enum class OpType : uint8_t { kUpsert = 1, kDelete = 2 };
@@ -44,15 +48,13 @@ struct PointWrite {
   std::string_view payload;
 };
 
-// A decoded record. Upserts own their data (replay outlives the iterator).
+// A decoded record.
 struct OpRecord {
   SeqNo seq = 0;
   OpType type = OpType::kUpsert;
   struct Upsert {
     PointId id;
     Offset offset = kNoOffset;
-    std::vector<float> vector;
-    std::string payload;
   };
   std::vector<Upsert> upserts;
   std::vector<PointId> deletes;
@@ -62,6 +64,7 @@ std::string OpLogKey(SeqNo seq);
 // Returns false unless `key` is an op-log key.
 bool DecodeOpLogKey(std::string_view key, SeqNo* seq);
 
+// Writes the ids and offsets only (see the format above).
 std::string EncodeUpsertOp(std::span<const PointWrite> points);
 std::string EncodeDeleteOp(std::span<const PointId> deletes);
 Result<OpRecord> DecodeOp(SeqNo seq, std::string_view value);

@@ -4,10 +4,10 @@
 // Sources of truth, all in the collection's store except the segment files:
 //   - the id map ("x" records): which point is live, at which offset;
 //   - segment files listed in the manifest: indexed points, loaded as they are;
-//   - the op log from the manifest's replay_from on: the vectors of points
-//     written since the last saved segment;
-//   - point records ("p"): the last resort for a live point that neither a
-//     valid segment file nor the replayed op log holds (a damaged file, or a
+//   - the op log from the manifest's replay_from on: which points were
+//     written since the last saved segment, and by which write;
+//   - point records ("p"): the vector of every live point no valid segment
+//     file holds (written since the last save, or in a damaged file or a
 //     segment whose save failed).
 // Every offset that is not live is a tombstone. Because each source is keyed
 // by offset and nothing is applied twice, replaying is idempotent.
@@ -158,32 +158,36 @@ Status Collection::RestoreUnindexedPoints(SeqNo replay_from, std::vector<bool> h
   };
   std::vector<Restored> restored;
   restored.reserve(needed.size());
-  size_t replayed_ops = 0;
+  // The op log after replay_from gives the order (and write) of the points
+  // written since the last saved segment; their vectors are in the point
+  // records, which hold each live point's latest version.
+  size_t replayed_ops = 0, from_log = 0;
+  std::unordered_map<Offset, SeqNo> seq_of;
   RETURN_IF_ERROR(store_->ForEachOp(replay_from == 0 ? 0 : replay_from - 1, [&](OpRecord&& op) -> Status {
     ++replayed_ops;
-    for (OpRecord::Upsert& u : op.upserts) {
+    for (const OpRecord::Upsert& u : op.upserts) {
       auto it = needed.find(u.offset);
       // Only the version the id map points at is live; older versions of the
       // point in the log are tombstones.
-      if (it == needed.end() || !(it->second == u.id)) continue;
-      if (u.vector.size() != config_.dim) return Status::Corruption("op-log vector of wrong dimension");
-      restored.push_back({u.offset, op.seq, std::move(u.vector)});
-      needed.erase(it);
+      if (it != needed.end() && it->second == u.id) seq_of.emplace(u.offset, op.seq);
     }
     return Status::OK();
   }));
-  const size_t from_log = restored.size();
-  // Live points the log no longer holds and no segment file gave back.
-  for (const auto& [offset, id] : needed) {
+  // Live points the log no longer holds (no segment file gave them back) are
+  // restored from their records too, as of replay_from. In offset order, which
+  // is close to key order for ids written in order.
+  std::vector<std::pair<Offset, PointId>> wanted(needed.begin(), needed.end());
+  std::sort(wanted.begin(), wanted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [offset, id] : wanted) {
     ASSIGN_OR_RETURN(auto point, store_->Get(id));
     if (!point || point->offset != offset || point->vector.size() != config_.dim) {
       return Status::Corruption("point " + id.ToString() + " is in the id map but its record is missing or differs");
     }
-    restored.push_back({offset, replay_from, std::move(point->vector)});
+    auto logged = seq_of.find(offset);
+    if (logged != seq_of.end()) ++from_log;
+    restored.push_back({offset, logged != seq_of.end() ? logged->second : replay_from, std::move(point->vector)});
   }
-  // Growing segments take offsets in increasing order.
-  std::sort(restored.begin(), restored.end(),
-            [](const Restored& a, const Restored& b) { return a.offset < b.offset; });
+  // Growing segments take offsets in increasing order (restored already is).
   std::vector<Offset> offsets;
   std::vector<float> rows;
   for (size_t begin = 0; begin < restored.size(); begin += kRestoreBatch) {
@@ -198,7 +202,7 @@ Status Collection::RestoreUnindexedPoints(SeqNo replay_from, std::vector<bool> h
     RETURN_IF_ERROR(AppendToGrowing(offsets, MatrixView(rows.data(), offsets.size(), config_.dim),
                                     restored[begin].seq, restored[end - 1].seq));
   }
-  spdlog::info("collection {}: restored {} unindexed points ({} from {} op-log records, {} from point records)",
+  spdlog::info("collection {}: restored {} unindexed points ({} written by {} op-log records, {} before them)",
                name_, restored.size(), from_log, replayed_ops, restored.size() - from_log);
   return Status::OK();
 }

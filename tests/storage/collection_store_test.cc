@@ -4,6 +4,7 @@
 #include <mutex>
 #include <thread>
 
+#include "storage/coding.h"
 #include "storage/collection_store.h"
 #include "support/temp_dir.h"
 
@@ -66,7 +67,8 @@ TEST_CASE("CollectionStore keeps points, offsets, op log and metadata across a r
   CHECK(order[0] == PointId::Num(2));  // integers first, then UUIDs
   CHECK(order[1] == uuid);
 
-  // The op log holds every write, in order, with its data.
+  // The op log holds every write, in order: which points, at which offsets
+  // (their data is in the point records).
   std::vector<OpRecord> ops;
   REQUIRE((*store)->ForEachOp(0, [&](OpRecord&& op) {
     ops.push_back(std::move(op));
@@ -78,8 +80,6 @@ TEST_CASE("CollectionStore keeps points, offsets, op log and metadata across a r
   REQUIRE(ops[0].upserts.size() == 2);
   CHECK(ops[0].upserts[0].id == PointId::Num(9));
   CHECK(ops[0].upserts[0].offset == 0);
-  CHECK(ops[0].upserts[0].vector == v1);
-  CHECK(ops[0].upserts[0].payload == R"({"a":1})");
   CHECK(ops[0].upserts[1].id == uuid);
   CHECK(ops[1].type == OpType::kDelete);
   CHECK(ops[1].deletes == std::vector<PointId>{PointId::Num(9)});
@@ -186,16 +186,15 @@ TEST_CASE("Op-log records round-trip and refuse what they do not know", "[storag
   const PointId uuid = *PointId::ParseUuid("123e4567-e89b-12d3-a456-426614174000");
   std::vector<PointWrite> w = {{PointId::Num(UINT64_MAX), 7, v, R"({"k":"v"})"}, {uuid, 8, v, ""}};
   const std::string upsert = EncodeUpsertOp(w);
+  CHECK(upsert.size() == 6 + (9 + 4) + (17 + 4));  // ids and offsets only: no vector or payload copies
   auto op = DecodeOp(5, upsert);
   REQUIRE(op.ok());
   CHECK(op->seq == 5);
   REQUIRE(op->upserts.size() == 2);
   CHECK(op->upserts[0].id == PointId::Num(UINT64_MAX));
   CHECK(op->upserts[0].offset == 7);
-  CHECK(op->upserts[0].vector == v);
-  CHECK(op->upserts[0].payload == R"({"k":"v"})");
   CHECK(op->upserts[1].id == uuid);
-  CHECK(op->upserts[1].payload.empty());
+  CHECK(op->upserts[1].offset == 8);
 
   std::vector<PointId> d = {uuid, PointId::Num(3)};
   auto del = DecodeOp(6, EncodeDeleteOp(d));
@@ -208,7 +207,7 @@ TEST_CASE("Op-log records round-trip and refuse what they do not know", "[storag
     CHECK_FALSE(DecodeOp(5, std::string_view(upsert).substr(0, len)).ok());
   }
   std::string future = upsert;
-  future[0] = 2;  // a format version this reader does not know
+  future[0] = 3;  // a format version this reader does not know
   auto refused = DecodeOp(5, future);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().code() == Status::Code::kCorruption);
@@ -216,7 +215,37 @@ TEST_CASE("Op-log records round-trip and refuse what they do not know", "[storag
   bad_type[1] = 9;
   CHECK_FALSE(DecodeOp(5, bad_type).ok());
   CHECK_FALSE(DecodeOp(5, upsert + "x").ok());  // trailing bytes
+}
 
+TEST_CASE("Version 1 op-log records (with vector and payload copies) are still read", "[storage]") {
+  // Written byte by byte as sextant wrote them before version 2.
+  std::string v1 = {'\1', '\1'};
+  PutFixed32(&v1, 2);
+  PutPointId(&v1, PointId::Num(4));
+  PutFixed32(&v1, 11);  // offset
+  PutFixed32(&v1, 2);   // dim
+  const float xs[2] = {1.5f, -2.0f};
+  v1.append(reinterpret_cast<const char*>(xs), sizeof(xs));
+  PutFixed32(&v1, 7);
+  v1.append(R"({"a":1})");
+  PutPointId(&v1, PointId::Num(5));
+  PutFixed32(&v1, 12);
+  PutFixed32(&v1, 2);
+  v1.append(reinterpret_cast<const char*>(xs), sizeof(xs));
+  PutFixed32(&v1, 0);
+  auto op = DecodeOp(9, v1);
+  REQUIRE(op.ok());
+  REQUIRE(op->upserts.size() == 2);
+  CHECK(op->upserts[0].id == PointId::Num(4));
+  CHECK(op->upserts[0].offset == 11);
+  CHECK(op->upserts[1].id == PointId::Num(5));
+  CHECK(op->upserts[1].offset == 12);
+  for (size_t len = 0; len < v1.size(); ++len) {
+    CHECK_FALSE(DecodeOp(9, std::string_view(v1).substr(0, len)).ok());
+  }
+}
+
+TEST_CASE("Op-log keys sort in sequence order", "[storage]") {
   SeqNo seq = 0;
   CHECK(DecodeOpLogKey(OpLogKey(0x0102030405060708), &seq));
   CHECK(seq == 0x0102030405060708);
