@@ -255,6 +255,25 @@ class RocksCollectionStore final : public CollectionStore {
     return std::optional<StoredPoint>(std::move(p));
   }
 
+  Result<std::vector<std::optional<StoredPoint>>> GetMany(std::span<const PointId> ids) override {
+    const ReadView view = CurrentView();
+    std::vector<std::string> keys;
+    keys.reserve(ids.size());
+    for (const PointId& id : ids) keys.push_back(IdKey('p', id));
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<rocksdb::PinnableSlice> values(ids.size());
+    std::vector<rocksdb::Status> statuses(ids.size());
+    db_->MultiGet(view.options, db_->DefaultColumnFamily(), ids.size(), slices.data(), values.data(),
+                  statuses.data());
+    std::vector<std::optional<StoredPoint>> points(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;
+      RETURN_IF_ERROR(FromRocks(statuses[i], "get point"));
+      ASSIGN_OR_RETURN(points[i], DecodePoint(ids[i], View(values[i])));
+    }
+    return points;
+  }
+
   Status ForEachPoint(const std::function<Status(StoredPoint&&)>& fn) override {
     const ReadView view = CurrentView();
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.options));

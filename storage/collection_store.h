@@ -93,6 +93,9 @@ class CollectionStore {
   virtual Status Sync(WriteTicket ticket) = 0;
 
   virtual Result<std::optional<StoredPoint>> Get(const PointId& id) = 0;
+  // As Get for each id, batched (RocksDB's MultiGet): one result per id, in
+  // the order given, all from one consistent view.
+  virtual Result<std::vector<std::optional<StoredPoint>>> GetMany(std::span<const PointId> ids) = 0;
   // Every stored point in id order; stops at the first non-ok Status it returns.
   virtual Status ForEachPoint(const std::function<Status(StoredPoint&&)>& fn) = 0;
   // Every stored point's id, offset and payload (minified JSON or empty), in id

@@ -178,14 +178,23 @@ Status Collection::RestoreUnindexedPoints(SeqNo replay_from, std::vector<bool> h
   // is close to key order for ids written in order.
   std::vector<std::pair<Offset, PointId>> wanted(needed.begin(), needed.end());
   std::sort(wanted.begin(), wanted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [offset, id] : wanted) {
-    ASSIGN_OR_RETURN(auto point, store_->Get(id));
-    if (!point || point->offset != offset || point->vector.size() != config_.dim) {
-      return Status::Corruption("point " + id.ToString() + " is in the id map but its record is missing or differs");
+  std::vector<PointId> ids;
+  for (size_t begin = 0; begin < wanted.size(); begin += kRestoreBatch) {
+    const size_t end = std::min(wanted.size(), begin + kRestoreBatch);
+    ids.clear();
+    for (size_t i = begin; i < end; ++i) ids.push_back(wanted[i].second);
+    ASSIGN_OR_RETURN(auto points, store_->GetMany(ids));
+    for (size_t i = begin; i < end; ++i) {
+      const auto& [offset, id] = wanted[i];
+      std::optional<StoredPoint>& point = points[i - begin];
+      if (!point || point->offset != offset || point->vector.size() != config_.dim) {
+        return Status::Corruption("point " + id.ToString() +
+                                  " is in the id map but its record is missing or differs");
+      }
+      auto logged = seq_of.find(offset);
+      if (logged != seq_of.end()) ++from_log;
+      restored.push_back({offset, logged != seq_of.end() ? logged->second : replay_from, std::move(point->vector)});
     }
-    auto logged = seq_of.find(offset);
-    if (logged != seq_of.end()) ++from_log;
-    restored.push_back({offset, logged != seq_of.end() ? logged->second : replay_from, std::move(point->vector)});
   }
   // Growing segments take offsets in increasing order (restored already is).
   std::vector<Offset> offsets;
