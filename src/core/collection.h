@@ -126,8 +126,8 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // must not exist): the store's RocksDB checkpoint under store/ and the saved
   // segment files under segments/ (hard links where possible). Opening `dir`
   // gives a collection holding every write acknowledged before the call (and
-  // maybe some in flight). Writes and searches go on meanwhile; indexing
-  // waits. (collection_snapshot.cc)
+  // maybe some in flight). Writes, searches and index builds go on
+  // meanwhile; only saving a built index waits. (collection_snapshot.cc)
   Result<CollectionCheckpoint> Checkpoint(const std::string& dir);
 
   // Marks the collection deleted: writes a DELETED marker (so a crash before the
@@ -173,7 +173,7 @@ class Collection : public std::enable_shared_from_this<Collection> {
   Status RestoreUnindexedPoints(SeqNo replay_from, std::vector<bool> held);
   // Writes the manifest of the saved segments, trims the op log before its
   // replay_from and removes segment files it does not list.
-  // REQUIRES: optimize_mu_ held.
+  // REQUIRES: manifest_mu_ held.
   Status PersistManifest();
   // The manifest the store holds (empty before the first segment is saved).
   Result<SegmentManifest> StoredManifest() const;
@@ -280,8 +280,13 @@ class Collection : public std::enable_shared_from_this<Collection> {
   std::map<std::string, FieldIndexEntry> field_indexes_;  // by field path text
   Bitmap live_;  // offsets of live points (GUARDED_BY(payload_mu_))
 
-  std::mutex optimize_mu_;  // one optimizer step (or manifest write) at a time
-  uint64_t next_file_number_ = 1;  // GUARDED_BY(optimize_mu_)
+  std::mutex optimize_mu_;  // one optimizer step at a time (the index build included)
+  // The segment files on disk and the manifest record: held while a built
+  // index is saved, swapped in and listed, and while a checkpoint copies them,
+  // but not during the build itself, so a snapshot never waits for a build.
+  // Lock order: optimize_mu_, then manifest_mu_, then apply_mu_ / segments_mu_.
+  std::mutex manifest_mu_;
+  uint64_t next_file_number_ = 1;  // GUARDED_BY(manifest_mu_)
   std::atomic<uint64_t> index_builds_{0};
   mutable std::mutex indexing_mu_;
   mutable std::condition_variable indexing_cv_;

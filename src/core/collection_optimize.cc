@@ -103,6 +103,7 @@ Status Collection::OptimizeStep(bool* more) {
     first_seq = std::min(first_seq, target->first_seq());
     last_seq = last_seq == Segment::kNoSeq ? target->last_seq() : std::max(last_seq, target->last_seq());
   }
+  std::lock_guard<std::mutex> files_lock(manifest_mu_);
   std::shared_ptr<Segment> sealed;
   if (index) {
     std::optional<SegmentFileRecord> file;

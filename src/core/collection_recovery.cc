@@ -131,7 +131,7 @@ Status Collection::Recover() {
     RETURN_IF_ERROR(RestoreUnindexedPoints(manifest.replay_from, std::move(held)));
   }
   if (dropped_file) {
-    std::lock_guard<std::mutex> lock(optimize_mu_);
+    std::lock_guard<std::mutex> lock(manifest_mu_);
     RETURN_IF_ERROR(PersistManifest());  // stop listing what cannot be loaded
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -1,8 +1,9 @@
 // Collection::Checkpoint: the files of a consistent copy of the collection, for
 // snapshots (core/snapshots.h puts them into an archive).
 //
-// Consistency: under optimize_mu_ no segment file is written, replaced or
-// removed and the segment manifest does not change, so the RocksDB checkpoint
+// Consistency: under manifest_mu_ no segment file is written, replaced or
+// removed and the segment manifest does not change (an index build in
+// progress goes on; only its save waits), so the RocksDB checkpoint
 // (which holds the manifest record and the op log from its replay_from on) and
 // the files the manifest lists are one state. Writes go on meanwhile: the
 // checkpoint holds every write appended before it, and the op-log tail of
@@ -47,7 +48,7 @@ Result<CollectionCheckpoint> Collection::Checkpoint(const std::string& dir) {
   if (ec) return Status::IOError("create " + dir + ": " + ec.message());
   CollectionCheckpoint out;
   out.config = config();
-  std::lock_guard<std::mutex> lock(optimize_mu_);
+  std::lock_guard<std::mutex> lock(manifest_mu_);
   out.min_seq = last_seq();  // every write appended so far is in the checkpoint
   RETURN_IF_ERROR(store_->Checkpoint(dir + "/store"));
   ASSIGN_OR_RETURN(SegmentManifest manifest, StoredManifest());
