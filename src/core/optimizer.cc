@@ -1,12 +1,17 @@
 #include "core/optimizer.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "core/collection.h"
 
 namespace sextant {
 
-Optimizer::Optimizer() : worker_([this] { Run(); }) {}
+Optimizer::Optimizer(int nice) : worker_([this, nice] { Run(nice); }) {}
 
 Optimizer::~Optimizer() {
   {
@@ -30,7 +35,12 @@ size_t Optimizer::QueueLength() const {
   return queue_.size() + busy_;
 }
 
-void Optimizer::Run() {
+void Optimizer::Run(int nice) {
+  // Linux: the nice value is per thread, and threads started from here
+  // inherit it. Raising it needs no privilege.
+  if (nice != 0 && ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice) != 0) {
+    spdlog::warn("optimizer: cannot lower its CPU priority: {}", std::strerror(errno));
+  }
   while (true) {
     std::shared_ptr<Collection> collection;
     {

@@ -3,6 +3,11 @@
 // Collections ask for attention with Schedule(); one worker thread calls
 // Collection::OptimizeStep() until it reports there is nothing left. Index builds
 // themselves use `build_threads` threads inside hnswlib.
+//
+// The worker (and the build threads it starts, which inherit it) runs at a
+// lower CPU priority (nice `nice`, default 10): on a small machine an index
+// build would otherwise take half the cores from the uploads and searches it
+// is meant to serve. It still gets the CPU whenever nothing else wants it.
 #pragma once
 
 #include <condition_variable>
@@ -17,7 +22,8 @@ class Collection;
 
 class Optimizer {
  public:
-  Optimizer();
+  static constexpr int kDefaultNice = 10;
+  explicit Optimizer(int nice = kDefaultNice);
   ~Optimizer();  // finishes the step in progress, drops the rest
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
@@ -27,7 +33,7 @@ class Optimizer {
   size_t QueueLength() const;
 
  private:
-  void Run();
+  void Run(int nice);
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -205,8 +205,8 @@ TEST_CASE("A damaged, missing or stray segment file is never loaded; its points 
   { std::ofstream(f.dir + "/segments/seg-999999.idx.tmp") << "partial"; }
   { std::ofstream(f.dir + "/segments/seg-888888.idx") << "unlisted"; }
 
-  Optimizer optimizer;
-  auto c = Collection::Open(f.dir, WithOptimizer(&optimizer));
+  auto optimizer = std::make_unique<Optimizer>();
+  auto c = Collection::Open(f.dir, WithOptimizer(optimizer.get()));
   REQUIRE(c.ok());
   CHECK_FALSE(fs::exists(f.dir + "/segments/seg-999999.idx.tmp"));
   CHECK_FALSE(fs::exists(f.dir + "/segments/seg-888888.idx"));
@@ -220,6 +220,7 @@ TEST_CASE("A damaged, missing or stray segment file is never loaded; its points 
   CHECK((*c)->index_builds() > 0);
   CHECK(Everything(**c) == points_before);
   // And the rebuilt state is saved: the next open builds nothing.
+  optimizer.reset();  // joins its thread, which may still hold the collection
   c->reset();
   auto again = Collection::Open(f.dir, WithOptimizer(nullptr));
   REQUIRE(again.ok());
