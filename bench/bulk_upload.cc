@@ -1,5 +1,6 @@
 // Bulk upload throughput through the real binary, one fresh server per path:
-//   json     PUT /points batch form, 1,000 points a request, wait=true, 2 clients
+//   json     PUT /points batch form, 1,000 points a request, wait=true, from
+//            BENCH_JSON_CLIENTS concurrent clients (default 2)
 //   ndjson   one POST /points/bulk, application/x-ndjson
 //   fvecs    one POST /points/bulk?format=fvecs
 //   npy      one POST /points/bulk, application/x-npy (float32)
@@ -105,10 +106,14 @@ int main(int argc, char** argv) {
   }
   std::printf("%s: %zu x %zu, %s, synced writes\n", dataset.c_str(), m.rows, m.dim, distance.c_str());
   std::printf("%-8s %12s %12s %14s %12s %s\n", "path", "upload s", "points/s", "green after s", "peak MiB", "count");
+  // BENCH_NO_INDEX=1: indexing off (optimizers_config.indexing_threshold 0),
+  // to see the upload path without index builds competing for the CPU.
   const std::string create =
-      "{\"vectors\":{\"size\":" + std::to_string(m.dim) + ",\"distance\":\"" + distance + "\"}}";
+      "{\"vectors\":{\"size\":" + std::to_string(m.dim) + ",\"distance\":\"" + distance + "\"}" +
+      (std::getenv("BENCH_NO_INDEX") ? ",\"optimizers_config\":{\"indexing_threshold\":0}}" : "}");
   const std::string only = std::getenv("BENCH_PATHS") ? std::getenv("BENCH_PATHS") : "json,ndjson,fvecs,npy";
   const bool wait_green = std::getenv("BENCH_NO_GREEN") == nullptr;
+  const int json_clients = std::getenv("BENCH_JSON_CLIENTS") ? std::atoi(std::getenv("BENCH_JSON_CLIENTS")) : 2;
   for (const std::string path : {"json", "ndjson", "fvecs", "npy"}) {
     if (("," + only + ",").find("," + path + ",") == std::string::npos) continue;
     // Bodies first, outside the clock.
@@ -131,7 +136,7 @@ int main(int argc, char** argv) {
     if (path == "json") {
       std::vector<std::thread> clients;
       std::atomic<size_t> next{0};
-      for (int c = 0; c < 2; ++c) {
+      for (int c = 0; c < json_clients; ++c) {
         clients.emplace_back([&] {
           HttpClient client(server.port());
           for (size_t i; (i = next++) < json_bodies.size();) {

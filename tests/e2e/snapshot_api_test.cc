@@ -85,7 +85,8 @@ TEST_CASE("Snapshots over HTTP: create under load, download, recover, upload, re
   HttpClient http(server.port());
   REQUIRE(http.Put("/collections/src", R"({"vectors":{"size":16,"distance":"Cosine"},
       "optimizers_config":{"indexing_threshold":50}})").status == 200);
-  for (size_t b = 0; b < 6000; b += 1000) Upsert(http, "src", b, b + 1000, b + 1);
+  // Enough points for a snapshot over the 1 MiB body limit (~160 bytes a point).
+  for (size_t b = 0; b < 12000; b += 1000) Upsert(http, "src", b, b + 1000, b + 1);
 
   // Writers keep going while snapshots are taken.
   std::atomic<bool> stop{false};
@@ -136,7 +137,7 @@ TEST_CASE("Snapshots over HTTP: create under load, download, recover, upload, re
   REQUIRE(http.Put("/collections/loaded/snapshots/recover",
                    R"({"location":"file://)" + data.path() + "/snapshots/src/" + name + R"("})").status == 200);
   auto count = http.Post("/collections/loaded/points/count", R"({"exact":true})");
-  CHECK(std::stoul(JsonAt(count.body, "/result/count")) >= 6000);
+  CHECK(std::stoul(JsonAt(count.body, "/result/count")) >= 12000);
 
   // Upload (multipart, streamed past the 1 MiB body limit).
   auto uploaded = http.Request("POST", "/collections/up/snapshots/upload?checksum=" + checksum,
