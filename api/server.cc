@@ -147,7 +147,8 @@ class HttpServer::Impl {
         acceptor_(asio::make_strand(ioc_)),
         signals_(ioc_, SIGINT, SIGTERM),
         compute_(options_.compute_threads),
-        writers_(std::max<size_t>(options_.writer_threads, 1)) {}
+        writers_(std::max<size_t>(options_.writer_threads, 1)),
+        streams_(std::max<size_t>(options_.stream_threads, 1)) {}
 
   Status Start() {
     beast::error_code ec;
@@ -182,6 +183,7 @@ class HttpServer::Impl {
     for (auto& t : threads) t.join();
     compute_.join();
     writers_.join();
+    streams_.join();
   }
 
   void Stop() {
@@ -204,12 +206,13 @@ class HttpServer::Impl {
   }
 
   // Runs the router on the compute pool (the writer pool for routes that wait
-  // for the disk); `done` is called there with the answer.
+  // for the disk, the stream pool for routes that stream their body); `done`
+  // is called there with the answer.
   Router::Resolved Resolve(HttpRequest& request) const { return router_.Resolve(request); }
 
   template <typename Done>
   void Handle(HttpRequest request, const Router::Resolved& resolved, Done done) {
-    asio::thread_pool& pool = resolved.waits_for_disk() ? writers_ : compute_;
+    asio::thread_pool& pool = resolved.streams_body() ? streams_ : resolved.waits_for_disk() ? writers_ : compute_;
     asio::post(pool, [this, resolved, request = std::move(request), done = std::move(done)]() mutable {
       HttpResponse response;
       try {
@@ -249,6 +252,7 @@ class HttpServer::Impl {
   asio::signal_set signals_;
   asio::thread_pool compute_;
   asio::thread_pool writers_;
+  asio::thread_pool streams_;
   uint16_t port_ = 0;
   std::atomic<int> in_flight_{0};
   std::atomic<bool> stopping_{false};

@@ -22,6 +22,11 @@ struct ServerOptions {
   // Handlers of durable writes, which mostly wait for a shared fsync: enough
   // of them that concurrent writers can share one (group commit).
   size_t writer_threads = 32;
+  // Handlers of routes that read their body as it arrives (bulk upload,
+  // snapshot upload). A pool of their own, so that slow or stalled uploads
+  // never hold the threads other writes need; more streams than this wait
+  // their turn (each holding at most a few MiB of its body meanwhile).
+  size_t stream_threads = 4;
   size_t body_limit = 32 << 20;         // bytes; larger bodies get 413 (Qdrant: 32 MB)
   std::chrono::seconds read_timeout{60};   // a request must arrive within this
   std::chrono::seconds write_timeout{60};  // a response must be sent within this
