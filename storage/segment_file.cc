@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <vector>
 
 namespace sextant {
@@ -82,6 +83,22 @@ Status SyncPath(const std::string& path, int flags, const std::string& what) {
 Status SyncDirectory(const std::string& dir) { return SyncPath(dir, O_DIRECTORY, "directory"); }
 
 Status SyncFile(const std::string& path) { return SyncPath(path, 0, "file"); }
+
+Status RemoveDirectory(const std::string& dir) {
+  namespace fs = std::filesystem;
+  const fs::path from(dir);
+  const fs::path to = from.string() + kRemovingSuffix;
+  std::error_code ec;
+  if (!fs::exists(from, ec)) return Status::OK();
+  fs::remove_all(to, ec);  // an earlier removal that a crash interrupted
+  if (ec) return Status::IOError("remove " + to.string() + ": " + ec.message());
+  fs::rename(from, to, ec);
+  if (ec) return Status::IOError("rename " + from.string() + ": " + ec.message());
+  RETURN_IF_ERROR(SyncDirectory(from.parent_path().string()));
+  fs::remove_all(to, ec);
+  if (ec) return Status::IOError("remove " + to.string() + ": " + ec.message());
+  return Status::OK();
+}
 
 // ---------------------------------------------------------------- writer
 

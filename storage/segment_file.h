@@ -73,4 +73,11 @@ Status SyncDirectory(const std::string& dir);
 // fsyncs a file's contents (one written by other means than this header's).
 Status SyncFile(const std::string& path);
 
+// Removes a directory tree so that a crash cannot leave part of it under its
+// name: renames it to `dir` + kRemovingSuffix (durably), then removes that.
+// Whoever lists the parent at startup removes what a crash left under the
+// suffix. Not an error if `dir` does not exist.
+inline constexpr const char* kRemovingSuffix = ".removing";
+Status RemoveDirectory(const std::string& dir);
+
 }  // namespace sextant

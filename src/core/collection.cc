@@ -15,6 +15,7 @@
 #include "index/index_factory.h"
 #include "storage/coding.h"
 #include "storage/collection_store.h"
+#include "storage/segment_file.h"
 
 namespace sextant {
 
@@ -39,9 +40,9 @@ Collection::Collection(std::string dir, std::string name, CollectionConfig confi
 Collection::~Collection() {
   store_.reset();  // close RocksDB before its directory can go
   if (dropped_) {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-    if (ec) spdlog::warn("could not remove {}: {}", dir_, ec.message());
+    // The DELETED marker makes the next open finish this if it fails.
+    Status s = RemoveDirectory(dir_);
+    if (!s.ok()) spdlog::warn("could not remove {}: {}", dir_, s.ToString());
   }
 }
 

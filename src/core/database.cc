@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "storage/segment_file.h"
+
 namespace sextant {
 
 namespace fs = std::filesystem;
@@ -39,6 +41,17 @@ Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options)
   fs::remove_all(fs::path(options.data_dir) / "tmp", ec);
   if (!ec) fs::create_directories(fs::path(options.data_dir) / "tmp", ec);
   if (ec) return Status::IOError("cannot clear " + options.data_dir + "/tmp: " + ec.message());
+  // Snapshot files (and checksum sidecars) are written as `<name>.tmp` and
+  // renamed when complete: a `.tmp` is what a crash left of one.
+  for (auto it = fs::recursive_directory_iterator(fs::path(options.data_dir) / "snapshots", ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file() && it->path().extension() == ".tmp") {
+      std::error_code remove_ec;
+      fs::remove(it->path(), remove_ec);
+      if (remove_ec) spdlog::warn("could not remove {}: {}", it->path().string(), remove_ec.message());
+    }
+  }
+  if (ec) return Status::IOError("list " + options.data_dir + "/snapshots: " + ec.message());
   std::unique_ptr<Database> db(new Database(options));
   RETURN_IF_ERROR(db->LoadCollections());
   return db;
@@ -55,6 +68,16 @@ Status Database::LoadCollections() {
   for (const auto& entry : fs::directory_iterator(root, ec)) {
     if (!entry.is_directory()) continue;
     const std::string dirname = entry.path().filename().string();
+    // Leftovers are never loaded; failing to remove one is not worth failing the start.
+    auto remove_leftover = [](const fs::path& dir) {
+      Status s = RemoveDirectory(dir.string());
+      if (!s.ok()) spdlog::warn("could not remove {}: {}", dir.string(), s.ToString());
+    };
+    if (dirname.ends_with(kRemovingSuffix)) {  // a removal that a crash interrupted
+      std::error_code remove_ec;
+      fs::remove_all(entry.path(), remove_ec);
+      continue;
+    }
     const size_t at = dirname.rfind('@');
     uint64_t generation = 0;
     if (at == std::string::npos ||
@@ -63,21 +86,20 @@ Status Database::LoadCollections() {
       continue;  // not ours
     }
     next_generation_ = std::max(next_generation_, generation + 1);
-    std::error_code remove_ec;
     if (fs::exists(entry.path() / "DELETED")) {
-      fs::remove_all(entry.path(), remove_ec);  // a delete that a crash interrupted
+      remove_leftover(entry.path());  // a delete that a crash interrupted
       continue;
     }
     if (fs::exists(entry.path() / kRestoringMarker)) {
       spdlog::warn("removing unfinished restore {}", entry.path().string());
-      fs::remove_all(entry.path(), remove_ec);
+      remove_leftover(entry.path());
       continue;
     }
     auto c = Collection::Open(entry.path().string(), CollectionEnv());
     if (!c.ok()) {
       if (c.status().code() == Status::Code::kNotFound) {
         spdlog::warn("removing unfinished collection directory {}", entry.path().string());
-        fs::remove_all(entry.path(), remove_ec);
+        remove_leftover(entry.path());
         continue;
       }
       return c.status().WithContext("open " + entry.path().string());

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <thread>
@@ -94,6 +95,41 @@ TEST_CASE("Updates and deletes are never returned in their old form", "[core]") 
   hits = c->Query(o);
   REQUIRE(hits->size() == 1);
   CHECK(c->Count() == 1);
+}
+
+TEST_CASE("Opening removes what interrupted deletes and snapshots left and never loads it", "[core]") {
+  namespace fs = std::filesystem;
+  testing::TempDir dir;
+  {
+    auto db = Database::Open(DatabaseOptions{.data_dir = dir.path()});
+    REQUIRE(db.ok());
+    REQUIRE((*db)->CreateCollection("keep", SmallConfig(4, Metric::kCosine, 10000)).ok());
+    REQUIRE((*db)->CreateCollection("gone", SmallConfig(4, Metric::kCosine, 10000)).ok());
+  }
+  std::string gone_dir;
+  for (const auto& entry : fs::directory_iterator(dir.Sub("collections"))) {
+    if (entry.path().filename().string().rfind("gone@", 0) == 0) gone_dir = entry.path().string();
+  }
+  REQUIRE_FALSE(gone_dir.empty());
+  // A delete marked but not carried out, and a removal cut short after its rename.
+  std::ofstream(gone_dir + "/DELETED") << "";
+  fs::create_directories(dir.Sub("collections") + "/old@1.removing/store");
+  std::ofstream(dir.Sub("collections") + "/old@1.removing/store/CURRENT") << "MANIFEST-000001";
+  // Snapshot files a crash cut short (they are written as .tmp, then renamed).
+  fs::create_directories(dir.Sub("snapshots") + "/keep");
+  std::ofstream(dir.Sub("snapshots") + "/keep/keep-2026-01-01-00-00-00.snapshot.tmp") << "partial";
+  std::ofstream(dir.Sub("snapshots") + "/full-snapshot-2026-01-01-00-00-00.snapshot.tmp") << "partial";
+  auto db = Database::Open(DatabaseOptions{.data_dir = dir.path()});
+  REQUIRE(db.ok());
+  CHECK((*db)->ListCollections() == std::vector<std::string>{"keep"});
+  CHECK_FALSE(fs::exists(dir.Sub("snapshots") + "/keep/keep-2026-01-01-00-00-00.snapshot.tmp"));
+  CHECK_FALSE(fs::exists(dir.Sub("snapshots") + "/full-snapshot-2026-01-01-00-00-00.snapshot.tmp"));
+  std::vector<std::string> left;
+  for (const auto& entry : fs::directory_iterator(dir.Sub("collections"))) {
+    left.push_back(entry.path().filename().string());
+  }
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].rfind("keep@", 0) == 0);
 }
 
 TEST_CASE("Collections and points survive a clean restart", "[core]") {

@@ -124,3 +124,22 @@ TEST_CASE("An uncommitted segment file leaves nothing behind", "[storage][segmen
 }
 
 }  // namespace sextant
+
+namespace sextant {
+
+TEST_CASE("RemoveDirectory removes a tree and what an interrupted removal left", "[storage]") {
+  namespace fs = std::filesystem;
+  testing::TempDir tmp;
+  const std::string dir = tmp.Sub("c@1");
+  fs::create_directories(dir + "/store/sub");
+  std::ofstream(dir + "/store/sub/file") << "x";
+  std::ofstream(dir + "/DELETED") << "";
+  // A crash in an earlier removal of the same directory left this.
+  fs::create_directories(dir + kRemovingSuffix + std::string("/store"));
+  REQUIRE(RemoveDirectory(dir).ok());
+  CHECK_FALSE(fs::exists(dir));
+  CHECK_FALSE(fs::exists(dir + kRemovingSuffix));
+  CHECK(RemoveDirectory(dir).ok());  // already gone: nothing to do
+}
+
+}  // namespace sextant
