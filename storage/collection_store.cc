@@ -25,7 +25,9 @@ namespace {
 Status FromRocks(const rocksdb::Status& s, const char* what) {
   if (s.ok()) return Status::OK();
   std::string msg = std::string(what) + ": " + s.ToString();
-  if (s.IsCorruption()) return Status::Corruption(msg);
+  // A file the store's own records list is missing: the store is damaged (a
+  // snapshot restored without one, say), not the disk failing.
+  if (s.IsCorruption() || s.IsPathNotFound()) return Status::Corruption(msg);
   if (s.IsIOError() || s.IsNoSpace()) return Status::IOError(msg);
   if (s.IsBusy() || s.IsTryAgain()) return Status::Busy(msg);
   return Status::Internal(msg);

@@ -277,6 +277,18 @@ TEST_CASE("Damaged, truncated, empty or foreign snapshots are refused and the co
     CHECK(s.code() == Status::Code::kInvalidArgument);
     CHECK(s.message().find("unexpected member DELETED") != std::string::npos);
   }
+  // A well-formed archive whose store lists a file it does not hold.
+  {
+    const std::string lacking = dir.Sub("lacking");
+    fs::create_directories(lacking + "/store");
+    std::ofstream(lacking + "/store/CURRENT") << "MANIFEST-000099\n";
+    auto crafted = WriteSnapshotArchive(dir.Sub("lacking.snapshot"), {{"store/CURRENT", lacking + "/store/CURRENT"}},
+                                        {{"kind", "collection"}});
+    REQUIRE(crafted.ok());
+    Status s = db->RecoverSnapshot("target", dir.Sub("lacking.snapshot"), std::nullopt);
+    CHECK(s.code() == Status::Code::kInvalidArgument);
+    CHECK(s.message().find("Bad snapshot") != std::string::npos);
+  }
   // A wrong checksum refuses even a good file.
   Status wrong = db->RecoverSnapshot("target", good, std::string(64, '0'));
   CHECK(wrong.code() == Status::Code::kInvalidArgument);
