@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "storage/directory_lock.h"
 #include "storage/segment_file.h"
 
 namespace sextant {
@@ -14,8 +15,8 @@ namespace fs = std::filesystem;
 
 const char* const kRestoringMarker = "RESTORING";
 
-Database::Database(const DatabaseOptions& options)
-    : options_(options), optimizer_(std::make_unique<Optimizer>()) {}
+Database::Database(const DatabaseOptions& options, std::unique_ptr<DirectoryLock> lock)
+    : lock_(std::move(lock)), options_(options), optimizer_(std::make_unique<Optimizer>()) {}
 
 Database::~Database() {
   // Stop background work before the collections it works on go away.
@@ -37,22 +38,27 @@ Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options)
   fs::create_directories(fs::path(options.data_dir) / "collections", ec);
   if (!ec) fs::create_directories(fs::path(options.data_dir) / "snapshots", ec);
   if (ec) return Status::IOError("cannot create data dir " + options.data_dir + ": " + ec.message());
+  // Before anything is cleaned up: what looks like a leftover may be another
+  // process's work in progress.
+  ASSIGN_OR_RETURN(auto lock, DirectoryLock::Acquire(options.data_dir));
   // Scratch space of unfinished snapshots, restores and uploads.
   fs::remove_all(fs::path(options.data_dir) / "tmp", ec);
   if (!ec) fs::create_directories(fs::path(options.data_dir) / "tmp", ec);
   if (ec) return Status::IOError("cannot clear " + options.data_dir + "/tmp: " + ec.message());
   // Snapshot files (and checksum sidecars) are written as `<name>.tmp` and
-  // renamed when complete: a `.tmp` is what a crash left of one.
-  for (auto it = fs::recursive_directory_iterator(fs::path(options.data_dir) / "snapshots", ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file() && it->path().extension() == ".tmp") {
-      std::error_code remove_ec;
-      fs::remove(it->path(), remove_ec);
-      if (remove_ec) spdlog::warn("could not remove {}: {}", it->path().string(), remove_ec.message());
+  // renamed when complete: a `.tmp` is what a crash left of one. Best effort.
+  std::error_code list_ec;
+  for (auto it = fs::recursive_directory_iterator(fs::path(options.data_dir) / "snapshots",
+                                                  fs::directory_options::skip_permission_denied, list_ec);
+       !list_ec && it != fs::recursive_directory_iterator(); it.increment(list_ec)) {
+    std::error_code file_ec;
+    if (it->is_regular_file(file_ec) && it->path().extension() == ".tmp") {
+      fs::remove(it->path(), file_ec);
+      if (file_ec) spdlog::warn("could not remove {}: {}", it->path().string(), file_ec.message());
     }
   }
-  if (ec) return Status::IOError("list " + options.data_dir + "/snapshots: " + ec.message());
-  std::unique_ptr<Database> db(new Database(options));
+  if (list_ec) spdlog::warn("could not list {}/snapshots: {}", options.data_dir, list_ec.message());
+  std::unique_ptr<Database> db(new Database(options, std::move(lock)));
   RETURN_IF_ERROR(db->LoadCollections());
   return db;
 }

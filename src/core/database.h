@@ -25,6 +25,7 @@
 #include "core/collection.h"
 #include "core/collection_config.h"
 #include "core/optimizer.h"
+#include "storage/directory_lock.h"
 
 namespace sextant {
 
@@ -96,7 +97,7 @@ class Database {
   Status RecoverFullSnapshot(const std::string& path);
 
  private:
-  explicit Database(const DatabaseOptions& options);
+  Database(const DatabaseOptions& options, std::unique_ptr<DirectoryLock> lock);
   Status LoadCollections();
   Collection::Env CollectionEnv() const;
   std::string snapshots_root() const { return options_.data_dir + "/snapshots"; }
@@ -107,6 +108,7 @@ class Database {
   Result<SnapshotDescription> NewSnapshot(const std::string& dir, const std::string& base,
                                           const std::function<Status(const std::string& path)>& write);
 
+  std::unique_ptr<DirectoryLock> lock_;  // first: released after everything else
   const DatabaseOptions options_;
   std::unique_ptr<Optimizer> optimizer_;
   mutable std::shared_mutex mu_;
