@@ -33,7 +33,11 @@ Status FromRocks(const rocksdb::Status& s, const char* what) {
   return Status::Internal(msg);
 }
 
-constexpr char kStoreFormat[] = "2";
+// 3: op-log records of format 2 (storage/op_log.h). A format-2 store (format
+// 1 op-log records only) is read and marked 3 at open, so that an older
+// sextant refuses it up front rather than at the first new op-log record.
+constexpr char kStoreFormat[] = "3";
+constexpr char kPreviousStoreFormat[] = "2";
 constexpr char kStoreFormatKey[] = "mstore_format";
 
 std::string IdKey(char prefix, const PointId& id) {
@@ -428,6 +432,12 @@ Result<std::unique_ptr<CollectionStore>> CollectionStore::Open(const std::string
     RETURN_IF_ERROR(FromRocks(db->Put(wo, kStoreFormatKey, kStoreFormat), "write store format"));
   } else {
     RETURN_IF_ERROR(FromRocks(s, "read store format"));
+    if (format == kPreviousStoreFormat) {
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      RETURN_IF_ERROR(FromRocks(db->Put(wo, kStoreFormatKey, kStoreFormat), "upgrade store format"));
+      format = kStoreFormat;
+    }
     if (format != kStoreFormat) {
       return Status::Corruption("store in " + dir + " has format " + format + "; this sextant reads format " +
                                 kStoreFormat);

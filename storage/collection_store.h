@@ -1,7 +1,8 @@
 // CollectionStore: one collection's RocksDB database.
 //
 // Layout (keys are bytewise-ordered; "mstore_format" holds the format version,
-// currently 2; a store of another version is refused, never guessed at):
+// currently 3 (2 is upgraded at open); a store of another version is refused,
+// never guessed at):
 //   "m" + name          -> metadata ("name", "config", "seq" = fixed64 last
 //                          write, "next_offset" = fixed32, "store_format")
 //   "o" + seq (8, BE)   -> op-log record (format in storage/op_log.h)

@@ -403,3 +403,28 @@ TEST_CASE("A store checkpoint opens with every synced write, and the store goes 
 }
 
 }  // namespace sextant
+
+namespace sextant {
+
+TEST_CASE("A store of the previous format is upgraded at open; an unknown one is refused", "[storage]") {
+  testing::TempDir dir;
+  {
+    auto store = CollectionStore::Open(dir.path(), StoreOptions{});
+    REQUIRE(store.ok());
+    REQUIRE((*store)->PutMeta("store_format", "2").ok());  // as sextant wrote it before op-log format 2
+  }
+  {
+    auto store = CollectionStore::Open(dir.path(), NoCreate());
+    REQUIRE(store.ok());
+    auto format = (*store)->GetMeta("store_format");
+    REQUIRE(format.ok());
+    CHECK(**format == "3");
+    REQUIRE((*store)->PutMeta("store_format", "9").ok());
+  }
+  auto refused = CollectionStore::Open(dir.path(), NoCreate());
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == Status::Code::kCorruption);
+  CHECK(refused.status().message().find("format 9") != std::string::npos);
+}
+
+}  // namespace sextant
