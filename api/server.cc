@@ -231,11 +231,14 @@ class HttpServer::Impl {
   // Streaming handlers blocked on a body are woken with an error at shutdown.
   void TrackChannel(const std::shared_ptr<BodyChannel>& channel) {
     std::lock_guard<std::mutex> lock(channels_mu_);
+    // A stream that starts after shutdown failed the others would wait forever.
+    if (channels_failed_) return channel->Fail("the server is shutting down");
     std::erase_if(channels_, [](const std::weak_ptr<BodyChannel>& c) { return c.expired(); });
     channels_.push_back(channel);
   }
   void FailChannels() {
     std::lock_guard<std::mutex> lock(channels_mu_);
+    channels_failed_ = true;
     for (auto& weak : channels_) {
       if (auto c = weak.lock()) c->Fail("the server is shutting down");
     }
@@ -257,7 +260,8 @@ class HttpServer::Impl {
   std::atomic<int> in_flight_{0};
   std::atomic<bool> stopping_{false};
   std::mutex channels_mu_;
-  std::vector<std::weak_ptr<BodyChannel>> channels_;
+  std::vector<std::weak_ptr<BodyChannel>> channels_;  // GUARDED_BY(channels_mu_)
+  bool channels_failed_ = false;                      // GUARDED_BY(channels_mu_)
 };
 
 namespace {
@@ -309,7 +313,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // upsert's server time. A body gets 64 KiB reads; DoRead gives the memory
     // back between requests, so idle connections hold none.
     const auto expected = parser_->content_length();
-    if (!expected || *expected > kSmallBody) buffer_.reserve(kBodyReadBytes);
+    if (parser_->chunked() || (expected && *expected > kSmallBody)) buffer_.reserve(kBodyReadBytes);
     if (resolved_.streams_body()) return StartStream();
     const auto length = parser_->content_length();
     if (length && *length > server_.options().body_limit) {

@@ -89,7 +89,9 @@ Status RemoveDirectory(const std::string& dir) {
   const fs::path from(dir);
   const fs::path to = from.string() + kRemovingSuffix;
   std::error_code ec;
-  if (!fs::exists(from, ec)) return Status::OK();
+  const bool exists = fs::exists(from, ec);
+  if (ec) return Status::IOError("stat " + from.string() + ": " + ec.message());
+  if (!exists) return Status::OK();
   fs::remove_all(to, ec);  // an earlier removal that a crash interrupted
   if (ec) return Status::IOError("remove " + to.string() + ": " + ec.message());
   fs::rename(from, to, ec);

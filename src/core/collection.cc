@@ -71,6 +71,11 @@ Result<std::shared_ptr<Collection>> Collection::Open(const std::string& dir, con
   StoreOptions options;
   options.create_if_missing = false;
   options.faults = env.faults;
+  // A store has a CURRENT file once RocksDB has created it: without one, a
+  // create stopped before the store existed (Database::Open removes such a
+  // directory).
+  std::error_code ec;
+  if (!fs::exists(dir + "/store/CURRENT", ec) && !ec) return Status::NotFound("no collection store in " + dir);
   ASSIGN_OR_RETURN(auto store, CollectionStore::Open(dir + "/store", options));
   ASSIGN_OR_RETURN(auto name, store->GetMeta(kNameKey));
   ASSIGN_OR_RETURN(auto encoded, store->GetMeta(kConfigKey));
@@ -165,6 +170,7 @@ Status Collection::MarkDropped() {
   const bool ok = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
   std::fclose(f);
   if (!ok) return Status::IOError("cannot sync deletion marker in " + dir_);
+  RETURN_IF_ERROR(SyncDirectory(dir_));  // the marker's name too, not only its bytes
   dropped_ = true;
   return Status::OK();
 }

@@ -168,8 +168,8 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // Opening (collection_recovery.cc).
   Status Recover();
   // Adds every live point whose offset is not in `held` (one flag per offset:
-  // some segment holds it) to the growing segment: from the op log from
-  // `replay_from` on, else from its stored record.
+  // some segment holds it) to the growing segment, with the vector of its
+  // point record (the op log from `replay_from` on says which write stored it).
   Status RestoreUnindexedPoints(SeqNo replay_from, std::vector<bool> held);
   // Writes the manifest of the saved segments, trims the op log before its
   // replay_from and removes segment files it does not list.

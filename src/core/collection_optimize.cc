@@ -7,7 +7,7 @@
 // rewritten after it (collection_recovery.cc), which lets the op log drop what
 // the file now covers. A crash at any point leaves either the old manifest
 // (the new file is a leftover, removed at the next open, and the op log still
-// holds its points) or the new one.
+// names its points, whose records hold their vectors) or the new one.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>

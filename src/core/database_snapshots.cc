@@ -293,7 +293,16 @@ Status Database::RecoverSnapshot(const std::string& name, const std::string& pat
   std::error_code ec;
   fs::rename(staging.path, dir, ec);
   if (ec) return Status::IOError("move restored collection into place: " + ec.message());
-  ScratchGuard undo{dir};  // until the restore commits
+  // Until the restore commits. Removed through a rename, so that a crash in
+  // the middle cannot leave a newer generation without its RESTORING marker.
+  struct Undo {
+    std::string dir;
+    ~Undo() {
+      if (dir.empty()) return;
+      Status s = RemoveDirectory(dir);
+      if (!s.ok()) spdlog::warn("could not remove failed restore {}: {}", dir, s.ToString());
+    }
+  } undo{dir};
   RETURN_IF_ERROR(SyncDirectory(collections_dir));
   auto restored = Collection::Open(dir, CollectionEnv(), &name);
   if (!restored.ok()) {
@@ -304,7 +313,7 @@ Status Database::RecoverSnapshot(const std::string& name, const std::string& pat
   fs::remove(dir + "/" + kRestoringMarker, ec);
   if (ec) return Status::IOError("remove restore marker: " + ec.message());
   RETURN_IF_ERROR(SyncDirectory(dir));
-  undo.path.clear();
+  undo.dir.clear();
   std::shared_ptr<Collection> replaced;
   {
     std::unique_lock<std::shared_mutex> lock(mu_);

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -38,7 +39,11 @@ size_t Optimizer::QueueLength() const {
 void Optimizer::Run(int nice) {
   // Linux: the nice value is per thread, and threads started from here
   // inherit it. Raising it needs no privilege.
-  if (nice != 0 && ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice) != 0) {
+  // Relative to the process's own nice value (getpriority may return -1 as a value).
+  const id_t tid = static_cast<id_t>(::gettid());
+  errno = 0;
+  const int base = ::getpriority(PRIO_PROCESS, tid);
+  if (nice != 0 && (errno != 0 || ::setpriority(PRIO_PROCESS, tid, std::min(base + nice, 19)) != 0)) {
     spdlog::warn("optimizer: cannot lower its CPU priority: {}", std::strerror(errno));
   }
   while (true) {

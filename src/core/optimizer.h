@@ -5,7 +5,7 @@
 // themselves use `build_threads` threads inside hnswlib.
 //
 // The worker (and the build threads it starts, which inherit it) runs at a
-// lower CPU priority (nice `nice`, default 10): on a small machine an index
+// lower CPU priority (`nice` above the process's nice value, default 10): on a small machine an index
 // build would otherwise take half the cores from the uploads and searches it
 // is meant to serve. It still gets the CPU whenever nothing else wants it.
 #pragma once

@@ -113,6 +113,7 @@ TEST_CASE("Opening removes what interrupted deletes and snapshots left and never
   REQUIRE_FALSE(gone_dir.empty());
   // A delete marked but not carried out, and a removal cut short after its rename.
   std::ofstream(gone_dir + "/DELETED") << "";
+  fs::create_directories(dir.Sub("collections") + "/half@7/store");  // a create cut short
   fs::create_directories(dir.Sub("collections") + "/old@1.removing/store");
   std::ofstream(dir.Sub("collections") + "/old@1.removing/store/CURRENT") << "MANIFEST-000001";
   // Snapshot files a crash cut short (they are written as .tmp, then renamed).
@@ -130,6 +131,27 @@ TEST_CASE("Opening removes what interrupted deletes and snapshots left and never
   }
   REQUIRE(left.size() == 1);
   CHECK(left[0].rfind("keep@", 0) == 0);
+}
+
+TEST_CASE("A data directory is used by one process at a time", "[core]") {
+  namespace fs = std::filesystem;
+  testing::TempDir dir;
+  auto db = Database::Open(DatabaseOptions{.data_dir = dir.path()});
+  REQUIRE(db.ok());
+  REQUIRE((*db)->CreateCollection("c", SmallConfig(4, Metric::kCosine, 10000)).ok());
+  std::ofstream(dir.Sub("tmp") + "/in-progress") << "an upload being received";
+  // A second open (another server, the offline snapshot tool) is refused
+  // before it cleans anything up. flock locks belong to the open file, so a
+  // second open in the same process conflicts as another process's would.
+  auto second = Database::Open(DatabaseOptions{.data_dir = dir.path()});
+  REQUIRE_FALSE(second.ok());
+  CHECK(second.status().code() == Status::Code::kBusy);
+  CHECK(second.status().message().find("in use by another sextant process") != std::string::npos);
+  CHECK(fs::exists(dir.Sub("tmp") + "/in-progress"));
+  db->reset();
+  auto third = Database::Open(DatabaseOptions{.data_dir = dir.path()});
+  REQUIRE(third.ok());
+  CHECK((*third)->ListCollections() == std::vector<std::string>{"c"});
 }
 
 TEST_CASE("Collections and points survive a clean restart", "[core]") {
