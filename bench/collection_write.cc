@@ -8,6 +8,8 @@
 // durable RocksDB-backed write path can cost. Rounds alternate ours / anchor.
 //
 //   collection_write [points=1000000] [dim=128] [batch=8192] [rounds=2]
+//   BENCH_DRIFT=1: drift statistics on (to measure what they cost);
+//   BENCH_ONLY_OURS=1: no anchor; BENCH_DRIFT_ONLY=1: the drift monitor alone.
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
@@ -16,7 +18,9 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -24,6 +28,7 @@
 #include <unistd.h>
 
 #include "core/collection.h"
+#include "core/drift/drift_monitor.h"
 #include "support/random_vectors.h"
 
 using namespace sextant;
@@ -44,6 +49,14 @@ double Ours(const std::string& dir, const std::vector<float>& data, size_t n, si
     std::exit(1);
   }
   auto c = *created;
+  if (std::getenv("BENCH_DRIFT") != nullptr) {
+    if (!c->UpdateDriftConfig([](DriftConfig* d) {
+           d->enabled = true;
+           return Status::OK();
+         }).ok()) {
+      std::exit(1);
+    }
+  }
   const auto t0 = Clock::now();
   for (size_t b = 0; b < n; b += batch) {
     std::vector<PointInput> points;
@@ -95,6 +108,25 @@ double RawRocks(const std::string& dir, const std::vector<float>& data, size_t n
 
 }  // namespace
 
+// The drift monitor alone on the same points (default config): ns a point.
+double DriftOnly(const std::vector<float>& data, size_t n, size_t dim, size_t batch) {
+  DriftConfig config = DefaultDriftConfig(dim);
+  config.enabled = true;
+  DriftMonitor monitor(dim, config);
+  std::vector<float> norms(n);
+  for (size_t i = 0; i < n; ++i) {
+    double sq = 0;
+    for (size_t x = 0; x < dim; ++x) sq += double{data[i * dim + x]} * data[i * dim + x];
+    norms[i] = static_cast<float>(std::sqrt(sq));
+  }
+  const auto t0 = Clock::now();
+  for (size_t b = 0; b < n; b += batch) {
+    const size_t rows = std::min(n, b + batch) - b;
+    monitor.Observe(MatrixView(&data[b * dim], rows, dim), std::span<const float>(&norms[b], rows));
+  }
+  return Seconds(t0, Clock::now()) * 1e9 / static_cast<double>(n);
+}
+
 int main(int argc, char** argv) {
   const size_t n = argc > 1 ? std::stoul(argv[1]) : 1000000;
   const size_t dim = argc > 2 ? std::stoul(argv[2]) : 128;
@@ -104,6 +136,10 @@ int main(int argc, char** argv) {
   const std::vector<float> data = testing::RandomVectors(n, dim, 7);
   const auto root = std::filesystem::temp_directory_path() / ("sextant-write-bench-" + std::to_string(getpid()));
   std::printf("%zu points x %zu dims, %zu a batch, synced\n", n, dim, batch);
+  if (std::getenv("BENCH_DRIFT_ONLY") != nullptr) {
+    std::printf("drift monitor alone: %.0f ns a point\n", DriftOnly(data, n, dim, batch));
+    return 0;
+  }
   for (int r = 0; r < rounds; ++r) {
     for (int side = 0; side < 2; ++side) {
       const bool ours = (side + r) % 2 == 0;

@@ -38,6 +38,10 @@ Collection::Collection(std::string dir, std::string name, CollectionConfig confi
 }
 
 Collection::~Collection() {
+  if (!dropped_ && drift_ && drift_->dirty()) {
+    Status s = SaveDrift();
+    if (!s.ok()) spdlog::warn("collection {}: could not save drift statistics: {}", name_, s.ToString());
+  }
   store_.reset();  // close RocksDB before its directory can go
   if (dropped_) {
     // The DELETED marker makes the next open finish this if it fails.
@@ -63,7 +67,9 @@ Result<std::shared_ptr<Collection>> Collection::Create(const std::string& dir,
   // which Database::Open removes.
   RETURN_IF_ERROR(store->PutMeta(kNameKey, name));
   RETURN_IF_ERROR(store->PutMeta(kConfigKey, config.Encode()));
-  return std::shared_ptr<Collection>(new Collection(dir, name, config, env, std::move(store)));
+  std::shared_ptr<Collection> c(new Collection(dir, name, config, env, std::move(store)));
+  RETURN_IF_ERROR(c->LoadDrift());
+  return c;
 }
 
 Result<std::shared_ptr<Collection>> Collection::Open(const std::string& dir, const Env& env,
@@ -88,6 +94,7 @@ Result<std::shared_ptr<Collection>> Collection::Open(const std::string& dir, con
   store->SetSynced(config.write_policy == WritePolicy::kSynced);
   std::shared_ptr<Collection> c(new Collection(dir, *name, config, env, std::move(store)));
   RETURN_IF_ERROR(c->Recover());
+  RETURN_IF_ERROR(c->LoadDrift());
   // Work a restart cut short: a frozen segment, or a rebuild after a config
   // update (the config is the new one, the loaded segments the old ones).
   if (c->Info().status == CollectionInfo::Status::kYellow) c->Schedule();

@@ -30,6 +30,7 @@
 #include "core/filter.h"
 #include "core/payload_index.h"
 #include "core/point_types.h"
+#include "core/drift/drift_monitor.h"
 #include "core/segment.h"
 
 namespace sextant {
@@ -134,6 +135,17 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // directory is gone still deletes it on the next start), stops background
   // work, and the destructor removes the directory once the last user lets go.
   Status MarkDropped();
+
+  // Drift statistics of the accepted writes (collection_drift.cc,
+  // core/drift/drift_monitor.h). Config changes and baseline pins are saved
+  // (synced) before they return; the statistics every few seconds and at close.
+  DriftReport Drift(const DriftMonitor::Query& query) const;
+  Status UpdateDriftConfig(const std::function<Status(DriftConfig*)>& edit);
+  Status PinDriftBaseline();
+  Status ResetDriftBaseline();
+  // Points a handler refused for NaN or infinite values before they reached
+  // the collection (they count as drift anomalies).
+  void NoteNonFiniteRejected(uint64_t n);
 
   // Test hook: blocks until no frozen segment is waiting to be indexed.
   void TEST_WaitForIndexing() const;
@@ -291,6 +303,14 @@ class Collection : public std::enable_shared_from_this<Collection> {
   mutable std::mutex indexing_mu_;
   mutable std::condition_variable indexing_cv_;
   std::atomic<bool> dropped_{false};
+
+  // Drift (collection_drift.cc).
+  Status LoadDrift();
+  void ObserveDrift(const std::vector<float>& rows, const std::vector<float>& norms);
+  Status SaveDrift();
+  std::unique_ptr<DriftMonitor> drift_;  // set at Create/Open, then never replaced
+  std::mutex drift_save_mu_;
+  std::chrono::steady_clock::time_point drift_saved_at_;  // GUARDED_BY(drift_save_mu_)
 };
 
 }  // namespace sextant

@@ -26,13 +26,30 @@ Result<SeqNo> Collection::Upsert(std::vector<PointInput> points) {
       points = std::move(unique);
     }
   }
+  // Drift statistics see the vectors as stored and their norms as sent (a
+  // Cosine collection stores unit vectors: the norm is what shows a scaled
+  // or zero vector).
+  const bool watch = drift_->enabled();
+  std::vector<float> drift_rows, drift_norms;
+  if (watch) {
+    drift_rows.reserve(points.size() * config_.dim);
+    drift_norms.reserve(points.size());
+  }
   for (PointInput& p : points) {
-    RETURN_IF_ERROR(CheckVector(p.vector, config_.dim));
+    Status valid = CheckVector(p.vector, config_.dim);
+    if (!valid.ok()) {
+      if (p.vector.size() == config_.dim) drift_->NoteNonFinite(1);  // the right size: NaN or infinity
+      return valid;
+    }
+    if (watch) drift_norms.push_back(static_cast<float>(std::sqrt(SquaredNorm(p.vector))));
     if (config_.metric == Metric::kCosine) NormalizeInPlace(p.vector);
+    if (watch) drift_rows.insert(drift_rows.end(), p.vector.begin(), p.vector.end());
   }
   PendingWrite write;
   write.upserts = std::move(points);
-  return Commit(std::move(write));
+  ASSIGN_OR_RETURN(SeqNo seq, Commit(std::move(write)));
+  if (watch) ObserveDrift(drift_rows, drift_norms);
+  return seq;
 }
 
 Result<SeqNo> Collection::Delete(std::span<const PointId> ids) {

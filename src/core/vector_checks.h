@@ -23,11 +23,16 @@ inline Status CheckVector(const std::vector<float>& v, size_t dim) {
   return Status::OK();
 }
 
+inline double SquaredNorm(const std::vector<float>& v) {
+  double norm = 0;
+  for (float x : v) norm += double{x} * x;
+  return norm;
+}
+
 // Scales to unit L2 norm (Cosine collections store and search unit vectors).
 // A zero vector stays zero: it has no direction, and every cosine with it is 0.
 inline void NormalizeInPlace(std::vector<float>& v) {
-  double norm = 0;
-  for (float x : v) norm += double{x} * x;
+  const double norm = SquaredNorm(v);
   if (norm <= 0) return;
   const float inv = static_cast<float>(1.0 / std::sqrt(norm));
   for (float& x : v) x *= inv;

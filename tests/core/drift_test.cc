@@ -9,10 +9,13 @@
 #include <numeric>
 #include <random>
 
+#include "core/collection.h"
 #include "core/drift/drift_monitor.h"
 #include "core/drift/drift_stats.h"
 #include "core/vector_checks.h"
 #include "support/datasets.h"
+#include "support/small_config.h"
+#include "support/temp_dir.h"
 
 namespace sextant {
 
@@ -205,6 +208,7 @@ struct Monitored {
   }
   static DriftConfig Config() {
     DriftConfig c = DefaultDriftConfig(100);
+    c.enabled = true;
     c.reference_size = 20000;
     c.window_points = 1000;
     return c;
@@ -325,6 +329,71 @@ TEST_CASE("The drift state survives an encode and decode, reference and history"
   for (size_t len = 0; len < encoded.size(); len += encoded.size() / 97 + 1) {
     CHECK_FALSE(DriftMonitor::Decode(100, encoded.substr(0, len)).ok());
   }
+}
+
+TEST_CASE("A collection watches its writes; a restart keeps the reference and the history", "[core][drift]") {
+  testing::TempDir tmp;
+  const std::string dir = tmp.Sub("c");
+  const auto order = Shuffled(Glove().rows, 12);
+  auto points = [&](size_t begin, size_t end) {
+    std::vector<PointInput> out;
+    for (size_t i = begin; i < end; ++i) {
+      out.push_back(PointInput{PointId::Num(i), std::vector<float>(Glove().row(order[i]), Glove().row(order[i]) + 100), ""});
+    }
+    return out;
+  };
+  DriftReport before;
+  {
+    auto c = Collection::Create(dir, "c", testing::SmallConfig(100, Metric::kCosine, 0), Collection::Env{});
+    REQUIRE(c.ok());
+    REQUIRE((*c)->UpdateDriftConfig([](DriftConfig* config) {
+      config->enabled = true;
+      config->reference_size = 2000;
+      config->window_points = 500;
+      return Status::OK();
+    }).ok());
+    for (size_t b = 0; b < 4200; b += 300) REQUIRE((*c)->Upsert(points(b, std::min<size_t>(4200, b + 300))).ok());
+    // A NaN is refused, and counted.
+    std::vector<PointInput> bad = points(9000, 9001);
+    bad[0].vector[3] = NAN;
+    CHECK_FALSE((*c)->Upsert(std::move(bad)).ok());
+    before = (*c)->Drift({.window = "count", .limit = 10});
+    CHECK(before.reference_ready);
+    CHECK(before.reference_points == 2000);
+    CHECK(before.observed == 4200);
+    CHECK(before.non_finite_rejected == 1);
+    REQUIRE(before.windows.size() == 5);  // 4 closed of 500, one open of 200
+    CHECK(before.windows[0].open);
+    CHECK(before.windows[0].metrics.count == 200);
+    // (Small windows: the thresholds are set for windows of 1,000 points or more.)
+    CHECK(before.status != DriftStatus::kDrift);
+  }
+  auto c = Collection::Open(dir, Collection::Env{});
+  REQUIRE(c.ok());
+  const DriftReport after = (*c)->Drift({.window = "count", .limit = 10});
+  CHECK(after.reference_ready);
+  CHECK(after.reference_points == 2000);
+  CHECK(after.config.window_points == 500);
+  CHECK(after.observed == 4200);
+  CHECK(after.non_finite_rejected == 1);
+  REQUIRE(after.windows.size() == before.windows.size());
+  for (size_t i = 0; i < after.windows.size(); ++i) {
+    CHECK(after.windows[i].metrics.count == before.windows[i].metrics.count);
+    CHECK(after.windows[i].metrics.mean_euclid == before.windows[i].metrics.mean_euclid);
+  }
+  // Pinning makes the recent points the reference (those since the restart:
+  // the recent points are not saved) and starts the windows over.
+  CHECK((*c)->PinDriftBaseline().code() == Status::Code::kInvalidArgument);
+  REQUIRE((*c)->Upsert(points(4200, 4500)).ok());
+  REQUIRE((*c)->PinDriftBaseline().ok());
+  const DriftReport pinned = (*c)->Drift({.window = "count", .limit = 10});
+  CHECK(pinned.pinned);
+  CHECK(pinned.reference_points == 300);
+  CHECK(pinned.windows.empty());
+  REQUIRE((*c)->ResetDriftBaseline().ok());
+  const DriftReport reset = (*c)->Drift({.window = "count", .limit = 10});
+  CHECK_FALSE(reset.reference_ready);
+  CHECK(reset.reference_points == 0);
 }
 
 }  // namespace sextant

@@ -12,6 +12,8 @@ namespace sextant {
 namespace {
 
 constexpr uint8_t kStateVersion = 1;
+// Duplicates are looked for among at most this many earlier vectors of a window.
+constexpr size_t kDuplicateMemory = size_t{1} << 16;
 // The ring of recent points holds at most this many bytes of vectors.
 constexpr size_t kMaxRecentBytes = size_t{64} << 20;
 
@@ -145,6 +147,10 @@ Status DriftConfig::Validate(size_t dim) const {
 
 DriftConfig DefaultDriftConfig(size_t dim) {
   DriftConfig config;
+  // Off by default until its cost on the write path is within budget: the
+  // monitor alone takes ~2.5 us a 128-d point today (bench/collection_write
+  // BENCH_DRIFT_ONLY=1), a third of the in-process write rate.
+  config.enabled = false;
   config.reference_size = std::max<size_t>(2, std::min(config.reference_size, kMaxRecentBytes / (dim * sizeof(float))));
   return config;
 }
@@ -191,23 +197,30 @@ void DriftMonitor::Observe(MatrixView vectors, std::span<const float> norms, Clo
 
 void DriftMonitor::AddToWindowsLocked(MatrixView vectors, std::span<const float> norms, uint64_t first_index,
                                       int64_t now) {
+  const int64_t bucket = now - ((now % config_.bucket_seconds) + config_.bucket_seconds) % config_.bucket_seconds;
+  auto [slot, inserted] = buckets_.try_emplace(bucket);
+  if (inserted) slot->second = DriftWindow(*reference_);
+  // Each point is looked at once: its statistics go into a part, which is
+  // merged into the count window and the time bucket. A part ends where a
+  // count window does.
   size_t i = 0;
   while (i < vectors.rows()) {
     const size_t room = config_.window_points - current_.stats.count();
     const size_t n = std::min(room, vectors.rows() - i);
-    current_.stats.Add(*reference_, MatrixView(vectors.row(i), n, dim_), norms.subspan(i, n), first_index + i);
+    if (window_hashes_.size() >= kDuplicateMemory) window_hashes_.clear();
+    DriftWindow part(*reference_);
+    part.Add(*reference_, MatrixView(vectors.row(i), n, dim_), norms.subspan(i, n), first_index + i, &window_hashes_);
+    current_.stats.Merge(part);
+    slot->second.Merge(part);
     current_.end = now;
     i += n;
     if (current_.stats.count() >= config_.window_points) {
       closed_.push_back(std::move(current_));
       while (closed_.size() > config_.history) closed_.pop_front();
       current_ = TimedWindow{now, now, DriftWindow(*reference_)};
+      window_hashes_.clear();
     }
   }
-  const int64_t bucket = now - ((now % config_.bucket_seconds) + config_.bucket_seconds) % config_.bucket_seconds;
-  auto [it, inserted] = buckets_.try_emplace(bucket);
-  if (inserted) it->second = DriftWindow(*reference_);
-  it->second.Add(*reference_, vectors, norms, first_index);
   while (buckets_.size() > config_.time_history) buckets_.erase(buckets_.begin());
 }
 
@@ -234,6 +247,7 @@ Status DriftMonitor::BuildReferenceLocked(int64_t now) {
 void DriftMonitor::ResetWindowsLocked() {
   closed_.clear();
   buckets_.clear();
+  window_hashes_.clear();
   current_ = TimedWindow{};
   if (reference_) current_.stats = DriftWindow(*reference_);
 }
@@ -288,6 +302,11 @@ Status DriftMonitor::UpdateConfig(const DriftConfig& config) {
 DriftConfig DriftMonitor::config() const {
   std::lock_guard<std::mutex> lock(mu_);
   return config_;
+}
+
+bool DriftMonitor::enabled() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return config_.enabled;
 }
 
 DriftWindowReport DriftMonitor::Rate(const TimedWindow& w, bool open) const {

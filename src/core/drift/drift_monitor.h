@@ -25,6 +25,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "common/status.h"
@@ -68,8 +69,8 @@ struct DriftConfig {
   Status Validate(size_t dim) const;
 };
 
-// The defaults, with reference_size lowered where the vectors are so large
-// that its points would take more than 64 MiB.
+// A collection's defaults (drift off for now), with reference_size lowered
+// where the vectors are so large that its points would take more than 64 MiB.
 DriftConfig DefaultDriftConfig(size_t dim);
 
 enum class DriftStatus { kOk, kWarning, kDrift };
@@ -129,6 +130,7 @@ class DriftMonitor {
   void ResetBaseline();
   Status UpdateConfig(const DriftConfig& config);
   DriftConfig config() const;
+  bool enabled() const;
 
   // Whether there is anything new to save, and the saved state.
   bool dirty() const;
@@ -163,6 +165,7 @@ class DriftMonitor {
   TimedWindow current_;
   std::deque<TimedWindow> closed_;          // newest last
   std::map<int64_t, DriftWindow> buckets_;  // by bucket start (unix seconds)
+  std::unordered_set<uint64_t> window_hashes_;  // of the current count window's vectors (duplicates)
   bool dirty_ = false;
 };
 

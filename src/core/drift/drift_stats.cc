@@ -21,7 +21,6 @@ constexpr double kOutlierSigmas = 6;        // norm outliers: this many referenc
 constexpr double kMinNormStdShare = 0.01;   // ... with std at least this share of the mean norm
 constexpr size_t kBandwidthSample = 500;    // reference points for the median distance
 constexpr size_t kKMeansIterations = 12;
-constexpr size_t kDuplicateMemory = 1 << 16;  // hashes remembered per window (then forgotten)
 constexpr uint8_t kEncodingVersion = 1;
 
 bool Sampled(uint64_t stream_index, size_t every) { return every <= 1 || stream_index % every == 0; }
@@ -44,6 +43,14 @@ std::vector<double> Shares(const std::vector<float>& values, const float* edges,
   for (float v : values) share[BinOf(edges, bins - 1, v)] += 1;
   for (double& s : share) s /= static_cast<double>(values.size());
   return share;
+}
+
+void DeriveEdgesByRank(DriftReference* ref) {
+  const size_t d = ref->dim, inner = ref->params.bins - 1;
+  ref->edges_by_rank.resize(inner * d);
+  for (size_t x = 0; x < d; ++x) {
+    for (size_t k = 0; k < inner; ++k) ref->edges_by_rank[k * d + x] = ref->edges[x * inner + k];
+  }
 }
 
 uint64_t HashVector(const float* x, size_t dim) {
@@ -208,6 +215,7 @@ Result<DriftReference> BuildDriftReference(MatrixView vectors, std::span<const f
 
   double norm_sum = 0, norm_sq = 0;
   for (float v : norms) norm_sum += v, norm_sq += double{v} * v;
+  DeriveEdgesByRank(&ref);
   ref.norm_mean = norm_sum / n;
   ref.norm_std = std::sqrt(std::max(0.0, norm_sq / n - ref.norm_mean * ref.norm_mean));
   std::vector<float> sorted_norms(norms.begin(), norms.end());
@@ -288,16 +296,24 @@ bool DriftWindow::Matches(const DriftReference& ref) const {
 }
 
 void DriftWindow::Add(const DriftReference& ref, MatrixView vectors, std::span<const float> norms,
-                      uint64_t stream_index) {
+                      uint64_t stream_index, std::unordered_set<uint64_t>* seen) {
   const size_t d = ref.dim, bins = ref.params.bins;
   const double norm_scale = std::max(ref.norm_std, kMinNormStdShare * ref.norm_mean);
   std::vector<double> phi(ref.rff_b.size());
+  std::vector<uint32_t> bin(d);
   for (size_t i = 0; i < vectors.rows(); ++i) {
     const float* v = vectors.row(i);
     ++count_;
+    // Every dimension's bin at once: how many of its edges are <= the value
+    // (what BinOf finds by binary search, without a branch per step).
+    std::fill(bin.begin(), bin.end(), 0);
+    for (size_t k = 0; k + 1 < bins; ++k) {
+      const float* e = &ref.edges_by_rank[k * d];
+      for (size_t x = 0; x < d; ++x) bin[x] += v[x] >= e[x];
+    }
     for (size_t x = 0; x < d; ++x) {
       sum_[x] += v[x];
-      ++bin_count_[x * bins + BinOf(&ref.edges[x * (bins - 1)], bins - 1, v[x])];
+      ++bin_count_[x * bins + bin[x]];
     }
     const float norm = norms[i];
     norm_sum_ += norm;
@@ -307,8 +323,7 @@ void DriftWindow::Add(const DriftReference& ref, MatrixView vectors, std::span<c
     } else if (std::abs(norm - ref.norm_mean) > kOutlierSigmas * norm_scale) {
       ++norm_outliers_;
     }
-    if (hashes_.size() >= kDuplicateMemory) hashes_.clear();
-    if (!hashes_.insert(HashVector(v, d)).second) ++duplicates_;
+    if (seen != nullptr && !seen->insert(HashVector(v, d)).second) ++duplicates_;
     if (Sampled(stream_index + i, ref.params.sample_every)) {
       ++sampled_;
       RandomFeatures(ref, v, phi.data());
@@ -321,7 +336,6 @@ void DriftWindow::Add(const DriftReference& ref, MatrixView vectors, std::span<c
 void DriftWindow::Merge(const DriftWindow& o) {
   if (sum_.empty()) {
     *this = o;
-    hashes_.clear();
     return;
   }
   count_ += o.count_;
@@ -493,6 +507,7 @@ Result<DriftReference> DecodeDriftReference(std::string_view in) {
        ref.rff_w.size() == features * dim && ref.rff_mean.size() == features && !ref.cluster_share.empty() &&
        ref.centroids.size() == ref.cluster_share.size() * dim;
   if (!ok) return Status::Corruption("drift reference: truncated or damaged");
+  DeriveEdgesByRank(&ref);
   return ref;
 }
 

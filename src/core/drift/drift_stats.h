@@ -22,7 +22,8 @@
 //                  shares of points nearest each of `clusters` k-means
 //                  centroids of the reference. On sampled points only.
 //   anomalies      zero vectors, norm outliers (|z| > 6 against the reference
-//                  norms), exact duplicates within the window.
+//                  norms), exact duplicates of a vector seen earlier in the
+//                  window (the caller keeps the set of what it has seen).
 // "Sampled": the costly metrics (mmd, cluster_js: O(d x features) and
 // O(d x clusters) a point) use every `sample_every`-th point of the stream.
 #pragma once
@@ -55,6 +56,7 @@ struct DriftReference {
   std::vector<double> variance;  // dim (population)
   double spread = 0;             // sqrt(sum of variance)
   std::vector<float> edges;      // dim x (bins - 1) inner quantile edges, ascending
+  std::vector<float> edges_by_rank;  // the same, (bins - 1) x dim (derived, for binning a point at once)
   std::vector<double> bin_share; // dim x bins: share of reference values per bin
   double norm_mean = 0, norm_std = 0;
   std::vector<float> norm_edges;       // bins - 1
@@ -99,7 +101,10 @@ class DriftWindow {
   explicit DriftWindow(const DriftReference& ref);
 
   // Adds points; `stream_index` is the position of the first in the stream.
-  void Add(const DriftReference& ref, MatrixView vectors, std::span<const float> norms, uint64_t stream_index);
+  // Duplicates are counted against `seen` (hashes of earlier vectors, which
+  // Add extends; bounded by the caller), or not at all when it is null.
+  void Add(const DriftReference& ref, MatrixView vectors, std::span<const float> norms, uint64_t stream_index,
+           std::unordered_set<uint64_t>* seen = nullptr);
   // Adds another window's statistics (same reference).
   void Merge(const DriftWindow& other);
 
@@ -111,7 +116,7 @@ class DriftWindow {
   uint64_t norm_outliers() const { return norm_outliers_; }
   uint64_t duplicates() const { return duplicates_; }
 
-  // Persistence (the duplicate set is not kept: it only spans one window).
+  // Persistence.
   std::string Encode() const;
   static Result<DriftWindow> Decode(std::string_view in);
 
@@ -126,7 +131,6 @@ class DriftWindow {
   std::vector<double> rff_sum_;     // rff_features
   std::vector<uint64_t> cluster_count_;
   uint64_t zero_vectors_ = 0, norm_outliers_ = 0, duplicates_ = 0;
-  std::unordered_set<uint64_t> hashes_;  // of the vectors seen, for duplicates
 };
 
 DriftMetrics ComputeDriftMetrics(const DriftReference& ref, const DriftWindow& w, double psi_threshold);
