@@ -1,11 +1,10 @@
 #include "core/drift/drift_monitor.h"
 
 #include <algorithm>
-#include <bit>
-#include <cstring>
+#include <array>
 #include <functional>
 
-#include "storage/coding.h"
+#include "core/drift/drift_encoding.h"
 
 namespace sextant {
 
@@ -21,63 +20,38 @@ int64_t UnixSeconds(DriftMonitor::Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
-void PutBlob(std::string* out, std::string_view blob) {
-  PutFixed64(out, blob.size());
-  out->append(blob);
-}
-
-bool GetU64(std::string_view* in, uint64_t* v) {
-  if (in->size() < 8) return false;
-  *v = DecodeFixed64(in->data());
-  in->remove_prefix(8);
-  return true;
-}
-
-bool GetBlob(std::string_view* in, std::string_view* blob) {
-  uint64_t n = 0;
-  if (!GetU64(in, &n) || n > in->size()) return false;
-  *blob = in->substr(0, n);
-  in->remove_prefix(n);
-  return true;
-}
-
-void PutDouble(std::string* out, double v) { PutFixed64(out, std::bit_cast<uint64_t>(v)); }
-bool GetDouble(std::string_view* in, double* v) {
-  uint64_t bits;
-  if (!GetU64(in, &bits)) return false;
-  *v = std::bit_cast<double>(bits);
-  return true;
+// Every threshold, in the order they are encoded.
+template <typename Thresholds>
+auto ThresholdList(Thresholds& t) {
+  return std::array{&t.mean_euclid, &t.mean_cosine, &t.drifted_share, &t.mmd,           &t.norm_shift,
+                    &t.norm_psi,    &t.cluster_js,  &t.zero_vectors,  &t.norm_outliers, &t.duplicates};
 }
 
 // The config, field by field (a new field goes at the end with a new state version).
 std::string EncodeConfig(const DriftConfig& c) {
-  std::string out;
-  PutFixed64(&out, c.enabled);
-  PutFixed64(&out, c.reference_size);
-  PutFixed64(&out, c.window_points);
-  PutFixed64(&out, c.history);
-  PutFixed64(&out, static_cast<uint64_t>(c.bucket_seconds));
-  PutFixed64(&out, c.time_history);
-  PutFixed64(&out, c.min_points);
-  const DriftThresholds& t = c.thresholds;
-  for (const DriftThreshold* th : {&t.mean_euclid, &t.mean_cosine, &t.drifted_share, &t.mmd, &t.norm_shift,
-                                   &t.norm_psi, &t.cluster_js, &t.zero_vectors, &t.norm_outliers, &t.duplicates}) {
-    PutDouble(&out, th->warning);
-    PutDouble(&out, th->drift);
+  DriftWriter w;
+  for (uint64_t v : {uint64_t{c.enabled}, uint64_t{c.reference_size}, uint64_t{c.window_points},
+                     uint64_t{c.history}, static_cast<uint64_t>(c.bucket_seconds), uint64_t{c.time_history},
+                     uint64_t{c.min_points}}) {
+    w.U64(v);
   }
-  PutDouble(&out, t.psi_threshold);
-  PutFixed64(&out, c.params.bins);
-  PutFixed64(&out, c.params.rff_features);
-  PutFixed64(&out, c.params.clusters);
-  PutFixed64(&out, c.params.sample_every);
-  PutFixed64(&out, c.params.seed);
-  return out;
+  for (const DriftThreshold* th : ThresholdList(c.thresholds)) {
+    w.F64(th->warning);
+    w.F64(th->drift);
+  }
+  w.F64(c.thresholds.psi_threshold);
+  for (uint64_t v : {uint64_t{c.params.bins}, uint64_t{c.params.rff_features}, uint64_t{c.params.clusters},
+                     uint64_t{c.params.sample_every}, c.params.seed}) {
+    w.U64(v);
+  }
+  return std::move(w.out());
 }
 
 bool DecodeConfig(std::string_view in, DriftConfig* c) {
+  DriftReader r(in);
   uint64_t v[7];
   for (uint64_t& x : v) {
-    if (!GetU64(&in, &x)) return false;
+    if (!r.U64(&x)) return false;
   }
   c->enabled = v[0] != 0;
   c->reference_size = v[1];
@@ -86,22 +60,20 @@ bool DecodeConfig(std::string_view in, DriftConfig* c) {
   c->bucket_seconds = static_cast<int64_t>(v[4]);
   c->time_history = v[5];
   c->min_points = v[6];
-  DriftThresholds& t = c->thresholds;
-  for (DriftThreshold* th : {&t.mean_euclid, &t.mean_cosine, &t.drifted_share, &t.mmd, &t.norm_shift, &t.norm_psi,
-                             &t.cluster_js, &t.zero_vectors, &t.norm_outliers, &t.duplicates}) {
-    if (!GetDouble(&in, &th->warning) || !GetDouble(&in, &th->drift)) return false;
+  for (DriftThreshold* th : ThresholdList(c->thresholds)) {
+    if (!r.F64(&th->warning) || !r.F64(&th->drift)) return false;
   }
-  if (!GetDouble(&in, &t.psi_threshold)) return false;
+  if (!r.F64(&c->thresholds.psi_threshold)) return false;
   uint64_t p[5];
   for (uint64_t& x : p) {
-    if (!GetU64(&in, &x)) return false;
+    if (!r.U64(&x)) return false;
   }
   c->params.bins = p[0];
   c->params.rff_features = p[1];
   c->params.clusters = p[2];
   c->params.sample_every = p[3];
   c->params.seed = p[4];
-  return in.empty();
+  return r.done();
 }
 
 struct Rated {
@@ -396,44 +368,44 @@ bool DriftMonitor::dirty() const {
 std::string DriftMonitor::Encode() {
   std::lock_guard<std::mutex> lock(mu_);
   dirty_ = false;
-  std::string out(1, static_cast<char>(kStateVersion));
-  PutBlob(&out, EncodeConfig(config_));
-  PutFixed64(&out, pinned_);
-  PutFixed64(&out, static_cast<uint64_t>(reference_built_));
-  PutFixed64(&out, observed_);
-  PutFixed64(&out, non_finite_);
-  PutBlob(&out, reference_ ? EncodeDriftReference(*reference_) : std::string());
+  DriftWriter w;
+  w.out().push_back(static_cast<char>(kStateVersion));
+  w.Blob(EncodeConfig(config_));
+  w.U64(pinned_);
+  w.U64(static_cast<uint64_t>(reference_built_));
+  w.U64(observed_);
+  w.U64(non_finite_);
+  w.Blob(reference_ ? EncodeDriftReference(*reference_) : std::string());
   // The points collected for the default reference (after it is built, the
   // ring only serves a later pin and is not kept: a pin after a restart uses
   // the points since).
   const size_t kept = reference_ ? 0 : recent_count_;
-  PutFixed64(&out, kept);
-  out.append(reinterpret_cast<const char*>(recent_.data()), kept * dim_ * sizeof(float));
-  out.append(reinterpret_cast<const char*>(recent_norms_.data()), kept * sizeof(float));
-  auto put_window = [&out](const TimedWindow& w) {
-    PutFixed64(&out, static_cast<uint64_t>(w.start));
-    PutFixed64(&out, static_cast<uint64_t>(w.end));
-    PutBlob(&out, w.stats.Encode());
+  w.U64(kept);
+  w.Floats(recent_.data(), kept * dim_);
+  w.Floats(recent_norms_.data(), kept);
+  auto put_window = [&w](const TimedWindow& t) {
+    w.U64(static_cast<uint64_t>(t.start));
+    w.U64(static_cast<uint64_t>(t.end));
+    w.Blob(t.stats.Encode());
   };
   put_window(current_);
-  PutFixed64(&out, closed_.size());
-  for (const TimedWindow& w : closed_) put_window(w);
-  PutFixed64(&out, buckets_.size());
+  w.U64(closed_.size());
+  for (const TimedWindow& t : closed_) put_window(t);
+  w.U64(buckets_.size());
   for (const auto& [start, stats] : buckets_) put_window(TimedWindow{start, start, stats});
-  return out;
+  return std::move(w.out());
 }
 
 Result<std::unique_ptr<DriftMonitor>> DriftMonitor::Decode(size_t dim, std::string_view in) {
   auto corrupt = [] { return Status::Corruption("drift state: truncated or damaged"); };
   if (in.empty() || static_cast<uint8_t>(in[0]) != kStateVersion) return Status::Corruption("drift state: unknown version");
-  in.remove_prefix(1);
+  DriftReader r(in.substr(1));
   std::string_view blob;
   DriftConfig config;
-  if (!GetBlob(&in, &blob) || !DecodeConfig(blob, &config) || !config.Validate(dim).ok()) return corrupt();
+  if (!r.Blob(&blob) || !DecodeConfig(blob, &config) || !config.Validate(dim).ok()) return corrupt();
   auto m = std::make_unique<DriftMonitor>(dim, config);
   uint64_t pinned = 0, built = 0, kept = 0;
-  if (!GetU64(&in, &pinned) || !GetU64(&in, &built) || !GetU64(&in, &m->observed_) || !GetU64(&in, &m->non_finite_) ||
-      !GetBlob(&in, &blob)) {
+  if (!r.U64(&pinned) || !r.U64(&built) || !r.U64(&m->observed_) || !r.U64(&m->non_finite_) || !r.Blob(&blob)) {
     return corrupt();
   }
   m->pinned_ = pinned != 0;
@@ -443,18 +415,15 @@ Result<std::unique_ptr<DriftMonitor>> DriftMonitor::Decode(size_t dim, std::stri
     if (ref.dim != dim) return corrupt();
     m->reference_ = std::move(ref);
   }
-  if (!GetU64(&in, &kept) || kept > config.reference_size || in.size() < kept * (dim + 1) * sizeof(float)) {
+  if (!r.U64(&kept) || kept > config.reference_size || !r.Floats(m->recent_.data(), kept * dim) ||
+      !r.Floats(m->recent_norms_.data(), kept)) {
     return corrupt();
   }
-  std::memcpy(m->recent_.data(), in.data(), kept * dim * sizeof(float));
-  in.remove_prefix(kept * dim * sizeof(float));
-  std::memcpy(m->recent_norms_.data(), in.data(), kept * sizeof(float));
-  in.remove_prefix(kept * sizeof(float));
   m->recent_count_ = kept;
   m->recent_next_ = kept % config.reference_size;
   auto get_window = [&](TimedWindow* w) -> bool {
     uint64_t start = 0, end = 0;
-    if (!GetU64(&in, &start) || !GetU64(&in, &end) || !GetBlob(&in, &blob)) return false;
+    if (!r.U64(&start) || !r.U64(&end) || !r.Blob(&blob)) return false;
     auto stats = DriftWindow::Decode(blob);
     if (!stats.ok()) return false;
     // Its sizes must be the reference's, or adding to it would overrun.
@@ -464,19 +433,19 @@ Result<std::unique_ptr<DriftMonitor>> DriftMonitor::Decode(size_t dim, std::stri
     return true;
   };
   uint64_t n = 0;
-  if (!get_window(&m->current_) || !GetU64(&in, &n) || n > config.history) return corrupt();
+  if (!get_window(&m->current_) || !r.U64(&n) || n > config.history) return corrupt();
   for (uint64_t i = 0; i < n; ++i) {
     TimedWindow w;
     if (!get_window(&w)) return corrupt();
     m->closed_.push_back(std::move(w));
   }
-  if (!GetU64(&in, &n) || n > config.time_history) return corrupt();
+  if (!r.U64(&n) || n > config.time_history) return corrupt();
   for (uint64_t i = 0; i < n; ++i) {
     TimedWindow w;
     if (!get_window(&w)) return corrupt();
     m->buckets_[w.start] = std::move(w.stats);
   }
-  if (!in.empty()) return corrupt();
+  if (!r.done()) return corrupt();
   m->dirty_ = false;
   return m;
 }

@@ -1,7 +1,6 @@
 #include "core/drift/drift_stats.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -9,8 +8,8 @@
 #include <random>
 #include <string_view>
 
+#include "core/drift/drift_encoding.h"
 #include "index/distance.h"
-#include "storage/coding.h"
 
 namespace sextant {
 
@@ -102,75 +101,6 @@ void KMeans(MatrixView points, size_t k, std::mt19937_64& rng, std::vector<float
     }
   }
 }
-
-// Little-endian encoding of the profile.
-class Writer {
- public:
-  void U64(uint64_t v) { PutFixed64(&out_, v); }
-  void F64(double v) { U64(std::bit_cast<uint64_t>(v)); }
-  void F32(float v) { PutFixed32(&out_, std::bit_cast<uint32_t>(v)); }
-  template <typename T>
-  void Vec(const std::vector<T>& v) {
-    U64(v.size());
-    for (const T& x : v) {
-      if constexpr (std::is_same_v<T, float>) F32(x);
-      else if constexpr (std::is_same_v<T, double>) F64(x);
-      else U64(x);
-    }
-  }
-  std::string out_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  bool U64(uint64_t* v) {
-    if (in_.size() < 8) return false;
-    *v = DecodeFixed64(in_.data());
-    in_.remove_prefix(8);
-    return true;
-  }
-  bool F64(double* v) {
-    uint64_t bits;
-    if (!U64(&bits)) return false;
-    *v = std::bit_cast<double>(bits);
-    return true;
-  }
-  bool F32(float* v) {
-    if (in_.size() < 4) return false;
-    *v = std::bit_cast<float>(DecodeFixed32(in_.data()));
-    in_.remove_prefix(4);
-    return true;
-  }
-  bool Size(size_t* v) {
-    uint64_t n;
-    if (!U64(&n) || n > in_.size()) return false;  // every element takes at least a byte
-    *v = n;
-    return true;
-  }
-  template <typename T>
-  bool Vec(std::vector<T>* v) {
-    size_t n;
-    if (!Size(&n)) return false;
-    v->resize(n);
-    for (T& x : *v) {
-      bool ok;
-      if constexpr (std::is_same_v<T, float>) ok = F32(&x);
-      else if constexpr (std::is_same_v<T, double>) ok = F64(&x);
-      else {
-        uint64_t u = 0;
-        ok = U64(&u);
-        x = static_cast<T>(u);
-      }
-      if (!ok) return false;
-    }
-    return true;
-  }
-  bool done() const { return in_.empty(); }
-
- private:
-  std::string_view in_;
-};
 
 }  // namespace
 
@@ -356,8 +286,8 @@ void DriftWindow::Merge(const DriftWindow& o) {
 }
 
 std::string DriftWindow::Encode() const {
-  Writer w;
-  w.out_.push_back(static_cast<char>(kEncodingVersion));
+  DriftWriter w;
+  w.out().push_back(static_cast<char>(kEncodingVersion));
   w.U64(count_);
   w.U64(sampled_);
   w.Vec(sum_);
@@ -369,14 +299,14 @@ std::string DriftWindow::Encode() const {
   w.U64(zero_vectors_);
   w.U64(norm_outliers_);
   w.U64(duplicates_);
-  return std::move(w.out_);
+  return std::move(w.out());
 }
 
 Result<DriftWindow> DriftWindow::Decode(std::string_view in) {
   if (in.empty() || static_cast<uint8_t>(in[0]) != kEncodingVersion) {
     return Status::Corruption("drift window: unknown encoding");
   }
-  Reader r(in.substr(1));
+  DriftReader r(in.substr(1));
   DriftWindow w;
   if (!r.U64(&w.count_) || !r.U64(&w.sampled_) || !r.Vec(&w.sum_) || !r.Vec(&w.bin_count_) ||
       !r.F64(&w.norm_sum_) || !r.Vec(&w.norm_bin_count_) || !r.Vec(&w.rff_sum_) || !r.Vec(&w.cluster_count_) ||
@@ -458,8 +388,8 @@ DriftMetrics ComputeDriftMetrics(const DriftReference& ref, const DriftWindow& w
 }
 
 std::string EncodeDriftReference(const DriftReference& ref) {
-  Writer w;
-  w.out_.push_back(static_cast<char>(kEncodingVersion));
+  DriftWriter w;
+  w.out().push_back(static_cast<char>(kEncodingVersion));
   w.U64(ref.params.bins);
   w.U64(ref.params.rff_features);
   w.U64(ref.params.clusters);
@@ -482,14 +412,14 @@ std::string EncodeDriftReference(const DriftReference& ref) {
   w.Vec(ref.rff_mean);
   w.Vec(ref.centroids);
   w.Vec(ref.cluster_share);
-  return std::move(w.out_);
+  return std::move(w.out());
 }
 
 Result<DriftReference> DecodeDriftReference(std::string_view in) {
   if (in.empty() || static_cast<uint8_t>(in[0]) != kEncodingVersion) {
     return Status::Corruption("drift reference: unknown encoding");
   }
-  Reader r(in.substr(1));
+  DriftReader r(in.substr(1));
   DriftReference ref;
   uint64_t bins = 0, features = 0, clusters = 0, every = 0, dim = 0;
   bool ok = r.U64(&bins) && r.U64(&features) && r.U64(&clusters) && r.U64(&every) && r.U64(&ref.params.seed) &&
