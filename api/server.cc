@@ -312,10 +312,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // ~2,700 reads (each with an epoll wait and a timer reset), most of a JSON
     // upsert's server time. A body gets 64 KiB reads; DoRead gives the memory
     // back between requests, so idle connections hold none.
-    const auto expected = parser_->content_length();
-    if (parser_->chunked() || (expected && *expected > kSmallBody)) buffer_.reserve(kBodyReadBytes);
-    if (resolved_.streams_body()) return StartStream();
     const auto length = parser_->content_length();
+    if (parser_->chunked() || (length && *length > kSmallBody)) buffer_.reserve(kBodyReadBytes);
+    if (resolved_.streams_body()) return StartStream();
     if (length && *length > server_.options().body_limit) {
       return OnReadError(http::error::body_limit);
     }

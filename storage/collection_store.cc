@@ -427,21 +427,17 @@ Result<std::unique_ptr<CollectionStore>> CollectionStore::Open(const std::string
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
     it->SeekToFirst();
     if (it->Valid()) return Status::Corruption("store in " + dir + " has no format version (written by an older sextant)");
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    RETURN_IF_ERROR(FromRocks(db->Put(wo, kStoreFormatKey, kStoreFormat), "write store format"));
   } else {
     RETURN_IF_ERROR(FromRocks(s, "read store format"));
-    if (format == kPreviousStoreFormat) {
-      rocksdb::WriteOptions wo;
-      wo.sync = true;
-      RETURN_IF_ERROR(FromRocks(db->Put(wo, kStoreFormatKey, kStoreFormat), "upgrade store format"));
-      format = kStoreFormat;
-    }
-    if (format != kStoreFormat) {
+    if (format != kStoreFormat && format != kPreviousStoreFormat) {
       return Status::Corruption("store in " + dir + " has format " + format + "; this sextant reads format " +
                                 kStoreFormat);
     }
+  }
+  if (format != kStoreFormat) {  // a new store, or one of the previous format upgraded
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    RETURN_IF_ERROR(FromRocks(db->Put(wo, kStoreFormatKey, kStoreFormat), "write store format"));
   }
   return std::unique_ptr<CollectionStore>(std::make_unique<RocksCollectionStore>(std::move(env), std::move(db)));
 }

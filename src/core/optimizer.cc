@@ -38,8 +38,8 @@ size_t Optimizer::QueueLength() const {
 
 void Optimizer::Run(int nice) {
   // Linux: the nice value is per thread, and threads started from here
-  // inherit it. Raising it needs no privilege.
-  // Relative to the process's own nice value (getpriority may return -1 as a value).
+  // inherit it; raising it needs no privilege. It is set relative to the
+  // process's own (getpriority may return -1 as a value, hence errno).
   const id_t tid = static_cast<id_t>(::gettid());
   errno = 0;
   const int base = ::getpriority(PRIO_PROCESS, tid);
