@@ -4,6 +4,7 @@
 #include "api/error_mapping.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace sextant::api {
 
@@ -80,6 +81,14 @@ Router::Resolved Router::Resolve(HttpRequest& request) const {
 }
 
 HttpResponse Router::Run(const Resolved& resolved, const HttpRequest& request) const {
+  const auto start = std::chrono::steady_clock::now();
+  HttpResponse response = RunHandler(resolved, request);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  (resolved.route != nullptr ? *resolved.route->stats : *unmatched_).Record(response.status, seconds);
+  return response;
+}
+
+HttpResponse Router::RunHandler(const Resolved& resolved, const HttpRequest& request) const {
   if (resolved.route != nullptr) {
     if (resolved.route->streams_body && request.body_reader == nullptr) {
       // Called without a socket (tests): the body in memory is the stream.
@@ -92,6 +101,23 @@ HttpResponse Router::Run(const Resolved& resolved, const HttpRequest& request) c
   }
   if (resolved.status == 404) return ErrorResponse(404, "Not found: no route for " + request.method + " " + request.path);
   return ErrorResponse(405, "Method " + request.method + " is not allowed for " + request.path);
+}
+
+void Router::AppendMetrics(std::string* out) const {
+  auto labels = [](const Route& r) {
+    return "method=\"" + r.method + "\",route=\"" + PrometheusLabel(r.pattern) + "\"";
+  };
+  const std::string unmatched = "method=\"\",route=\"unmatched\"";
+  *out += "# HELP sextant_http_requests_total HTTP requests answered, by route pattern and status code.\n";
+  *out += "# TYPE sextant_http_requests_total counter\n";
+  for (const Route& r : routes_) r.stats->AppendRequests(labels(r), out);
+  unmatched_->AppendRequests(unmatched, out);
+  *out += "# HELP sextant_http_request_duration_seconds Time from a handler's start to its answer, by route pattern.\n";
+  *out += "# TYPE sextant_http_request_duration_seconds histogram\n";
+  for (const Route& r : routes_) {
+    if (!r.stats->empty()) r.stats->AppendLatency(labels(r), out);
+  }
+  if (!unmatched_->empty()) unmatched_->AppendLatency(unmatched, out);
 }
 
 std::vector<std::pair<std::string, std::string>> Router::Routes() const {

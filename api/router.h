@@ -5,10 +5,12 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "api/http_types.h"
+#include "api/metrics/route_stats.h"
 
 namespace sextant::api {
 
@@ -23,6 +25,7 @@ class Router {
     Handler handler;
     bool waits_for_disk = false;
     bool streams_body = false;
+    std::shared_ptr<RouteStats> stats = std::make_shared<RouteStats>();
   };
   // The outcome of routing one request: its route, or the status to answer.
   struct Resolved {
@@ -45,14 +48,22 @@ class Router {
   // Finds the route of `request` and fills its path_params. The server resolves
   // on the I/O thread (to pick a pool) and runs the handler on the pool.
   Resolved Resolve(HttpRequest& request) const;
-  // Runs the resolved handler, or answers 404/405 in the error envelope.
+  // Runs the resolved handler, or answers 404/405 in the error envelope; counts
+  // the request and its latency (the handler's time) under its route.
   HttpResponse Run(const Resolved& resolved, const HttpRequest& request) const;
   HttpResponse Dispatch(HttpRequest& request) const { return Run(Resolve(request), request); }
   // Every registered (method, pattern), for documentation and tests.
   std::vector<std::pair<std::string, std::string>> Routes() const;
+  // Request counts by route and status, and latency histograms by route, in
+  // Prometheus text format (routes with no request yet are left out).
+  void AppendMetrics(std::string* out) const;
 
  private:
+  HttpResponse RunHandler(const Resolved& resolved, const HttpRequest& request) const;
+
   std::vector<Route> routes_;
+  // Requests that matched no route (404) or no method (405).
+  std::shared_ptr<RouteStats> unmatched_ = std::make_shared<RouteStats>();
 };
 
 std::vector<std::string> SplitPath(const std::string& path);

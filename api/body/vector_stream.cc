@@ -234,6 +234,7 @@ Status VectorStream::Decode(size_t max_rows, std::vector<float>* out, size_t* de
     }
     for (size_t i = 0; i < dim_; ++i) {
       if (!std::isfinite(dst[i])) {
+        rejected_non_finite_ = true;
         return Status::InvalidArgument("Wrong input: " + Record(records_) + ": vector contains NaN or infinite values");
       }
     }

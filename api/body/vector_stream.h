@@ -37,6 +37,8 @@ class VectorStream {
   Result<size_t> Next(size_t max_rows, std::vector<float>* out);
   // Rows decoded so far.
   size_t records() const { return records_; }
+  // Whether Next failed on a record holding NaN or infinite values.
+  bool rejected_non_finite() const { return rejected_non_finite_; }
   // The row width (after the first Next when it was taken from the data).
   size_t dim() const { return dim_; }
   // The .npy shape's row count, once its header is read.
@@ -56,6 +58,7 @@ class VectorStream {
   std::optional<size_t> npy_rows_;  // the header's row count
   bool header_done_ = false;
   size_t records_ = 0;
+  bool rejected_non_finite_ = false;
   std::vector<char> buffer_;
   size_t pos_ = 0;
   size_t end_ = 0;

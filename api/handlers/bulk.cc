@@ -97,24 +97,28 @@ size_t BatchPoints(const Collection& c) {
   return std::clamp<size_t>(kBatchBytes / (dim * sizeof(float)), 256, 16384);
 }
 
-// One NDJSON point line.
-Result<PointInput> ParsePointLine(std::string_view line, size_t dim) {
+// One NDJSON point line. A vector of the right size that CheckVector refuses
+// holds NaN or infinite values: the collection counts those (drift anomalies).
+Result<PointInput> ParsePointLine(std::string_view line, Collection& c) {
+  const size_t dim = c.config().dim;
   ASSIGN_OR_RETURN(JsonElement doc, ParseDocument(line, true));
   if (!doc.is_object()) return FormatError("expected a JSON object");
   ASSIGN_OR_RETURN(PointInput point, ReadPointStruct(doc));
-  RETURN_IF_ERROR(CheckVector(point.vector, dim));
+  if (Status valid = CheckVector(point.vector, dim); !valid.ok()) {
+    if (point.vector.size() == dim) c.NoteNonFiniteRejected(1);
+    return valid;
+  }
   return point;
 }
 
 Status UploadNdjson(BodyReader& body, Collection& c, BatchWriter& writer) {
   LineReader lines(body, kMaxLine);
-  const size_t dim = c.config().dim;
   while (true) {
     auto line = lines.Next();
     if (!line.ok()) return writer.Fail("line " + std::to_string(lines.line_number()), line.status());
     if (!*line) break;
     if ((*line)->find_first_not_of(" \t") == std::string_view::npos) continue;  // blank line
-    auto point = ParsePointLine(**line, dim);
+    auto point = ParsePointLine(**line, c);
     if (!point.ok()) return writer.Fail("line " + std::to_string(lines.line_number()), point.status());
     RETURN_IF_ERROR(writer.Add(std::move(*point)));
   }
@@ -191,7 +195,10 @@ Status UploadVectors(BodyReader& body, VectorFormat format, Collection& c, const
   while (true) {
     const size_t first = stream.records();
     auto n = stream.Next(batch, &rows);
-    if (!n.ok()) return writer.Fail("record " + std::to_string(stream.records()), n.status());
+    if (!n.ok()) {
+      if (stream.rejected_non_finite()) c.NoteNonFiniteRejected(1);
+      return writer.Fail("record " + std::to_string(stream.records()), n.status());
+    }
     if (*n == 0) break;
     for (size_t i = 0; i < *n; ++i) {
       const size_t record = first + i;

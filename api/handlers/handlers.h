@@ -17,6 +17,9 @@ void RegisterSearchRoutes(Router& router, Database& db);
 void RegisterPayloadRoutes(Router& router, Database& db);
 void RegisterSnapshotRoutes(Router& router, Database& db);
 void RegisterBulkRoutes(Router& router, Database& db);
+void RegisterDriftRoutes(Router& router, Database& db);
+// GET /metrics (Prometheus); reads `router`'s request counters.
+void RegisterMetricsRoutes(Router& router, Database& db);
 
 // All of the above.
 void RegisterAllRoutes(Router& router, Database& db, const std::string& sextant_version);

@@ -28,6 +28,8 @@ void RegisterAllRoutes(Router& router, Database& db, const std::string& sextant_
   RegisterPayloadRoutes(router, db);
   RegisterSnapshotRoutes(router, db);
   RegisterBulkRoutes(router, db);
+  RegisterDriftRoutes(router, db);
+  RegisterMetricsRoutes(router, db);
 }
 
 }  // namespace sextant::api

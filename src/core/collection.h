@@ -36,6 +36,7 @@
 namespace sextant {
 
 class CollectionStore;
+class DriftWorker;
 class Optimizer;
 struct SegmentManifest;
 struct StorageFaults;
@@ -51,6 +52,9 @@ class Collection : public std::enable_shared_from_this<Collection> {
  public:
   struct Env {
     Optimizer* optimizer = nullptr;  // not owned; outlives the collection
+    // Not owned; outlives the collection. Null: drift statistics are computed
+    // on the writer's thread before Upsert returns.
+    DriftWorker* drift_worker = nullptr;
     size_t build_threads = 1;        // threads per index build
     std::shared_ptr<StorageFaults> faults;  // test hook (storage/collection_store.h)
   };
@@ -139,13 +143,16 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // Drift statistics of the accepted writes (collection_drift.cc,
   // core/drift/drift_monitor.h). Config changes and baseline pins are saved
   // (synced) before they return; the statistics every few seconds and at close.
-  DriftReport Drift(const DriftMonitor::Query& query) const;
+  DriftReport Drift(const DriftMonitor::Query& query);
   Status UpdateDriftConfig(const std::function<Status(DriftConfig*)>& edit);
   Status PinDriftBaseline();
   Status ResetDriftBaseline();
   // Points a handler refused for NaN or infinite values before they reached
   // the collection (they count as drift anomalies).
   void NoteNonFiniteRejected(uint64_t n);
+  // Called by the DriftWorker: feeds the monitor the queued batches until
+  // none is left.
+  void DrainDriftQueue();
 
   // Test hook: blocks until no frozen segment is waiting to be indexed.
   void TEST_WaitForIndexing() const;
@@ -306,8 +313,27 @@ class Collection : public std::enable_shared_from_this<Collection> {
 
   // Drift (collection_drift.cc).
   Status LoadDrift();
-  void ObserveDrift(const std::vector<float>& rows, const std::vector<float>& norms);
+  // Queues an accepted batch for the drift monitor (or feeds it at once when
+  // there is no worker). Waits while the queue is over its bound.
+  void ObserveDrift(std::vector<float> rows, std::vector<float> norms);
+  // Feeds queued batches until the queue is empty. The worker then marks the
+  // queue unscheduled; anyone else (a report, a config change) also waits
+  // for the batches other threads are feeding, so that it sees every
+  // acknowledged write.
+  void FeedDriftQueue(bool worker);
+  void FeedDrift(const std::vector<float>& rows, const std::vector<float>& norms);
+  // Saves the statistics if the last save is older than kDriftSaveInterval.
+  void MaybeSaveDrift();
   Status SaveDrift();
+  struct DriftBatch {
+    std::vector<float> rows, norms;
+  };
+  std::mutex drift_queue_mu_;
+  std::condition_variable drift_queue_cv_;
+  std::deque<DriftBatch> drift_queue_;  // GUARDED_BY(drift_queue_mu_)
+  size_t drift_queue_bytes_ = 0;// GUARDED_BY(drift_queue_mu_); queued and being fed
+  size_t drift_feeding_ = 0;// GUARDED_BY(drift_queue_mu_): batches being fed
+  bool drift_scheduled_ = false;                // GUARDED_BY(drift_queue_mu_): the worker will drain
   std::unique_ptr<DriftMonitor> drift_;  // set at Create/Open, then never replaced
   std::mutex drift_save_mu_;
   std::chrono::steady_clock::time_point drift_saved_at_;  // GUARDED_BY(drift_save_mu_)

@@ -1,8 +1,10 @@
-// Collection drift: feeding the DriftMonitor with accepted writes, and keeping
-// its state in the collection's store (metadata key "drift").
+// Collection drift: feeding the DriftMonitor with accepted writes (through the
+// DriftWorker's queue, see core/drift_worker.h), and keeping its state in the
+// collection's store (metadata key "drift").
 #include <spdlog/spdlog.h>
 
 #include "core/collection.h"
+#include "core/drift_worker.h"
 #include "storage/collection_store.h"
 
 namespace sextant {
@@ -13,6 +15,9 @@ constexpr const char* kDriftKey = "drift";
 // a crash loses at most this much of the windows, never the reference or the
 // config, which are saved when they change.
 constexpr auto kDriftSaveInterval = std::chrono::seconds(5);
+// Accepted batches waiting for the drift worker, at most (vectors and norms):
+// past this, writers wait for it.
+constexpr size_t kDriftQueueBytes = size_t{64} << 20;
 }  // namespace
 
 Status Collection::LoadDrift() {
@@ -37,8 +42,68 @@ Status Collection::SaveDrift() {
   return store_->PutMeta(kDriftKey, drift_->Encode());
 }
 
-void Collection::ObserveDrift(const std::vector<float>& rows, const std::vector<float>& norms) {
+void Collection::ObserveDrift(std::vector<float> rows, std::vector<float> norms) {
+  if (env_.drift_worker == nullptr) {
+    FeedDrift(rows, norms);
+    MaybeSaveDrift();
+    return;
+  }
+  const size_t bytes = (rows.size() + norms.size()) * sizeof(float);
+  bool schedule = false;
+  {
+    std::unique_lock<std::mutex> lock(drift_queue_mu_);
+    // A batch bigger than the bound goes in once the queue is empty.
+    drift_queue_cv_.wait(lock, [&] { return drift_queue_bytes_ == 0 || drift_queue_bytes_ + bytes <= kDriftQueueBytes; });
+    drift_queue_bytes_ += bytes;
+    drift_queue_.push_back(DriftBatch{std::move(rows), std::move(norms)});
+    if (!drift_scheduled_) drift_scheduled_ = schedule = true;
+  }
+  if (schedule) env_.drift_worker->Schedule(weak_from_this());
+}
+
+void Collection::DrainDriftQueue() {
+  if (dropped_) {
+    std::lock_guard<std::mutex> lock(drift_queue_mu_);
+    for (const DriftBatch& b : drift_queue_) drift_queue_bytes_ -= (b.rows.size() + b.norms.size()) * sizeof(float);
+    drift_queue_.clear();
+    drift_scheduled_ = false;
+    drift_queue_cv_.notify_all();
+    return;
+  }
+  FeedDriftQueue(/*worker=*/true);
+  MaybeSaveDrift();
+}
+
+void Collection::FeedDriftQueue(bool worker) {
+  std::unique_lock<std::mutex> lock(drift_queue_mu_);
+  while (true) {
+    if (drift_queue_.empty()) {
+      if (worker) {
+        drift_scheduled_ = false;  // in the same critical section as the check: no batch is left behind
+        return;
+      }
+      // A flush: also wait for the batches other threads are feeding.
+      drift_queue_cv_.wait(lock, [&] { return drift_feeding_ == 0 || !drift_queue_.empty(); });
+      if (drift_queue_.empty()) return;
+      continue;
+    }
+    DriftBatch batch = std::move(drift_queue_.front());
+    drift_queue_.pop_front();
+    ++drift_feeding_;
+    lock.unlock();
+    FeedDrift(batch.rows, batch.norms);
+    lock.lock();
+    --drift_feeding_;
+    drift_queue_bytes_ -= (batch.rows.size() + batch.norms.size()) * sizeof(float);
+    drift_queue_cv_.notify_all();
+  }
+}
+
+void Collection::FeedDrift(const std::vector<float>& rows, const std::vector<float>& norms) {
   drift_->Observe(MatrixView(rows.data(), norms.size(), config_.dim), norms);
+}
+
+void Collection::MaybeSaveDrift() {
   {
     std::lock_guard<std::mutex> lock(drift_save_mu_);
     if (std::chrono::steady_clock::now() - drift_saved_at_ < kDriftSaveInterval) return;
@@ -48,9 +113,13 @@ void Collection::ObserveDrift(const std::vector<float>& rows, const std::vector<
   if (!s.ok()) spdlog::warn("collection {}: could not save drift statistics: {}", name_, s.ToString());
 }
 
-DriftReport Collection::Drift(const DriftMonitor::Query& query) const { return drift_->Report(query); }
+DriftReport Collection::Drift(const DriftMonitor::Query& query) {
+  FeedDriftQueue(/*worker=*/false);  // every acknowledged write is in the report
+  return drift_->Report(query);
+}
 
 Status Collection::UpdateDriftConfig(const std::function<Status(DriftConfig*)>& edit) {
+  FeedDriftQueue(/*worker=*/false);  // the old config sees what was written under it
   DriftConfig next = drift_->config();
   RETURN_IF_ERROR(edit(&next));
   RETURN_IF_ERROR(drift_->UpdateConfig(next));
@@ -58,11 +127,13 @@ Status Collection::UpdateDriftConfig(const std::function<Status(DriftConfig*)>& 
 }
 
 Status Collection::PinDriftBaseline() {
+  FeedDriftQueue(/*worker=*/false);  // the pinned window ends at the last acknowledged write
   RETURN_IF_ERROR(drift_->PinBaseline());
   return SaveDrift();
 }
 
 Status Collection::ResetDriftBaseline() {
+  FeedDriftQueue(/*worker=*/false);
   drift_->ResetBaseline();
   return SaveDrift();
 }

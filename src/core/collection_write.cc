@@ -48,7 +48,7 @@ Result<SeqNo> Collection::Upsert(std::vector<PointInput> points) {
   PendingWrite write;
   write.upserts = std::move(points);
   ASSIGN_OR_RETURN(SeqNo seq, Commit(std::move(write)));
-  if (watch) ObserveDrift(drift_rows, drift_norms);
+  if (watch) ObserveDrift(std::move(drift_rows), std::move(drift_norms));
   return seq;
 }
 

@@ -16,11 +16,15 @@ namespace fs = std::filesystem;
 const char* const kRestoringMarker = "RESTORING";
 
 Database::Database(const DatabaseOptions& options, std::unique_ptr<DirectoryLock> lock)
-    : lock_(std::move(lock)), options_(options), optimizer_(std::make_unique<Optimizer>()) {}
+    : lock_(std::move(lock)),
+      options_(options),
+      optimizer_(std::make_unique<Optimizer>()),
+      drift_worker_(std::make_unique<DriftWorker>()) {}
 
 Database::~Database() {
   // Stop background work before the collections it works on go away.
   optimizer_.reset();
+  drift_worker_.reset();  // collections feed what is left of their queues as they close
   std::unique_lock<std::shared_mutex> lock(mu_);
   collections_.clear();
 }
@@ -28,6 +32,7 @@ Database::~Database() {
 Collection::Env Database::CollectionEnv() const {
   Collection::Env env;
   env.optimizer = optimizer_.get();
+  env.drift_worker = drift_worker_.get();
   env.build_threads = options_.build_threads;
   env.faults = options_.faults;
   return env;

@@ -24,6 +24,7 @@
 #include "common/status.h"
 #include "core/collection.h"
 #include "core/collection_config.h"
+#include "core/drift_worker.h"
 #include "core/optimizer.h"
 #include "storage/directory_lock.h"
 
@@ -111,6 +112,7 @@ class Database {
   std::unique_ptr<DirectoryLock> lock_;  // first: released after everything else
   const DatabaseOptions options_;
   std::unique_ptr<Optimizer> optimizer_;
+  std::unique_ptr<DriftWorker> drift_worker_;
   mutable std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<Collection>> collections_;  // GUARDED_BY(mu_)
   uint64_t next_generation_ = 1;                                    // GUARDED_BY(mu_)

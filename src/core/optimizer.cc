@@ -1,13 +1,8 @@
 #include "core/optimizer.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
-
+#include "common/thread_priority.h"
 #include "core/collection.h"
 
 namespace sextant {
@@ -37,14 +32,8 @@ size_t Optimizer::QueueLength() const {
 }
 
 void Optimizer::Run(int nice) {
-  // Linux: the nice value is per thread, and threads started from here
-  // inherit it; raising it needs no privilege. It is set relative to the
-  // process's own (getpriority may return -1 as a value, hence errno).
-  const id_t tid = static_cast<id_t>(::gettid());
-  errno = 0;
-  const int base = ::getpriority(PRIO_PROCESS, tid);
-  if (nice != 0 && (errno != 0 || ::setpriority(PRIO_PROCESS, tid, std::min(base + nice, 19)) != 0)) {
-    spdlog::warn("optimizer: cannot lower its CPU priority: {}", std::strerror(errno));
+  if (const std::string error = LowerThreadPriority(nice); !error.empty()) {
+    spdlog::warn("optimizer: cannot lower its CPU priority: {}", error);
   }
   while (true) {
     std::shared_ptr<Collection> collection;

@@ -12,6 +12,7 @@
 #include "core/collection.h"
 #include "core/drift/drift_monitor.h"
 #include "core/drift/drift_stats.h"
+#include "core/drift_worker.h"
 #include "core/vector_checks.h"
 #include "support/datasets.h"
 #include "support/small_config.h"
@@ -394,6 +395,47 @@ TEST_CASE("A collection watches its writes; a restart keeps the reference and th
   const DriftReport reset = (*c)->Drift({.window = "count", .limit = 10});
   CHECK_FALSE(reset.reference_ready);
   CHECK(reset.reference_points == 0);
+}
+
+}  // namespace sextant
+
+namespace sextant {
+
+TEST_CASE("With a drift worker, a report sees every acknowledged write and a close feeds the rest", "[core][drift]") {
+  testing::TempDir tmp;
+  const std::string dir = tmp.Sub("c");
+  auto batch = [&](size_t begin, size_t end) {
+    std::vector<PointInput> out;
+    for (size_t i = begin; i < end; ++i) {
+      out.push_back(PointInput{PointId::Num(i), std::vector<float>(Glove().row(i), Glove().row(i) + 100), ""});
+    }
+    return out;
+  };
+  {
+    // The worker outlives the collection (declared first): it may hold the
+    // last reference, and then closes it itself before its join returns.
+    DriftWorker worker;
+    Collection::Env env;
+    env.drift_worker = &worker;
+    auto c = Collection::Create(dir, "c", testing::SmallConfig(100, Metric::kCosine, 0), env);
+    REQUIRE(c.ok());
+    REQUIRE((*c)->UpdateDriftConfig([](DriftConfig* config) {
+      config->enabled = true;
+      config->reference_size = 1000;
+      config->window_points = 500;
+      return Status::OK();
+    }).ok());
+    for (size_t b = 0; b < 3000; b += 100) REQUIRE((*c)->Upsert(batch(b, b + 100)).ok());
+    CHECK((*c)->Drift({.window = "count", .limit = 10}).observed == 3000);
+    // Queued and closed at once: the close feeds what the worker has not.
+    for (size_t b = 3000; b < 6000; b += 100) REQUIRE((*c)->Upsert(batch(b, b + 100)).ok());
+  }
+  auto c = Collection::Open(dir, Collection::Env{});
+  REQUIRE(c.ok());
+  const DriftReport report = (*c)->Drift({.window = "count", .limit = 100});
+  CHECK(report.observed == 6000);
+  REQUIRE(report.windows.size() == 10);  // 5000 points after the reference, in windows of 500
+  for (const auto& w : report.windows) CHECK(w.metrics.count == 500);
 }
 
 }  // namespace sextant

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <functional>
+#include <utility>
 
 #include "core/drift/drift_encoding.h"
 
@@ -114,15 +116,26 @@ Status DriftConfig::Validate(size_t dim) const {
   if (params.rff_features < 1 || params.rff_features > 4096) return bad("rff_features must be in [1, 4096]");
   if (params.clusters < 1 || params.clusters > 4096) return bad("clusters must be in [1, 4096]");
   if (params.sample_every < 1) return bad("sample_every must be at least 1");
+  if (min_points < 1) return bad("min_points must be at least 1");
+  const std::pair<const char*, DriftThreshold> named[] = {
+      {"mean_euclid", thresholds.mean_euclid},     {"mean_cosine", thresholds.mean_cosine},
+      {"drifted_share", thresholds.drifted_share}, {"mmd", thresholds.mmd},
+      {"norm_shift", thresholds.norm_shift},       {"norm_psi", thresholds.norm_psi},
+      {"cluster_js", thresholds.cluster_js},       {"zero_vectors", thresholds.zero_vectors},
+      {"norm_outliers", thresholds.norm_outliers}, {"duplicates", thresholds.duplicates}};
+  for (const auto& [name, t] : named) {
+    if (!(t.warning >= 0 && t.warning <= t.drift && std::isfinite(t.drift))) {
+      return bad(std::string("threshold ") + name + ": need 0 <= warning <= drift, both finite");
+    }
+  }
+  if (!(thresholds.psi_threshold >= 0 && std::isfinite(thresholds.psi_threshold))) {
+    return bad("psi_threshold must be a finite number >= 0");
+  }
   return Status::OK();
 }
 
 DriftConfig DefaultDriftConfig(size_t dim) {
   DriftConfig config;
-  // Off by default until its cost on the write path is within budget: the
-  // monitor alone takes ~2.5 us a 128-d point today (bench/collection_write
-  // BENCH_DRIFT_ONLY=1), a third of the in-process write rate.
-  config.enabled = false;
   config.reference_size = std::max<size_t>(2, std::min(config.reference_size, kMaxRecentBytes / (dim * sizeof(float))));
   return config;
 }
@@ -179,7 +192,7 @@ void DriftMonitor::AddToWindowsLocked(MatrixView vectors, std::span<const float>
   while (i < vectors.rows()) {
     const size_t room = config_.window_points - current_.stats.count();
     const size_t n = std::min(room, vectors.rows() - i);
-    if (window_hashes_.size() >= kDuplicateMemory) window_hashes_.clear();
+    if (window_hashes_.size() >= kDuplicateMemory) window_hashes_.Clear();
     DriftWindow part(*reference_);
     part.Add(*reference_, MatrixView(vectors.row(i), n, dim_), norms.subspan(i, n), first_index + i, &window_hashes_);
     current_.stats.Merge(part);
@@ -190,7 +203,7 @@ void DriftMonitor::AddToWindowsLocked(MatrixView vectors, std::span<const float>
       closed_.push_back(std::move(current_));
       while (closed_.size() > config_.history) closed_.pop_front();
       current_ = TimedWindow{now, now, DriftWindow(*reference_)};
-      window_hashes_.clear();
+      window_hashes_.Clear();
     }
   }
   while (buckets_.size() > config_.time_history) buckets_.erase(buckets_.begin());
@@ -219,7 +232,7 @@ Status DriftMonitor::BuildReferenceLocked(int64_t now) {
 void DriftMonitor::ResetWindowsLocked() {
   closed_.clear();
   buckets_.clear();
-  window_hashes_.clear();
+  window_hashes_.Clear();
   current_ = TimedWindow{};
   if (reference_) current_.stats = DriftWindow(*reference_);
 }

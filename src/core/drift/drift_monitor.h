@@ -25,7 +25,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "common/status.h"
@@ -69,7 +68,7 @@ struct DriftConfig {
   Status Validate(size_t dim) const;
 };
 
-// A collection's defaults (drift off for now), with reference_size lowered
+// A collection's defaults (drift on), with reference_size lowered
 // where the vectors are so large that its points would take more than 64 MiB.
 DriftConfig DefaultDriftConfig(size_t dim);
 
@@ -165,7 +164,7 @@ class DriftMonitor {
   TimedWindow current_;
   std::deque<TimedWindow> closed_;          // newest last
   std::map<int64_t, DriftWindow> buckets_;  // by bucket start (unix seconds)
-  std::unordered_set<uint64_t> window_hashes_;  // of the current count window's vectors (duplicates)
+  FingerprintSet window_hashes_;  // of the current count window's vectors (duplicates)
   bool dirty_ = false;
 };
 

@@ -2,13 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <limits>
 #include <numbers>
 #include <random>
 #include <string_view>
 
+#include <xxhash.h>
+
 #include "core/drift/drift_encoding.h"
+#include "core/drift/random_features.h"
 #include "index/distance.h"
 
 namespace sextant {
@@ -29,15 +31,22 @@ size_t BinOf(const float* edges, size_t n_edges, float x) {
   return static_cast<size_t>(std::upper_bound(edges, edges + n_edges, x) - edges);
 }
 
-// Inner quantile edges of `values` (sorted in place): value at rank k*n/bins.
-std::vector<float> QuantileEdges(std::vector<float>& values, size_t bins) {
-  std::sort(values.begin(), values.end());
+// Inner quantile edges of `values` (reordered): the value at rank k*n/bins,
+// each found by a partial partition of what lies above the previous one (the
+// same values a full sort would give, in O(n log bins)).
+std::vector<float> QuantileEdges(std::span<float> values, size_t bins) {
   std::vector<float> edges;
-  for (size_t k = 1; k < bins; ++k) edges.push_back(values[k * values.size() / bins]);
+  auto from = values.begin();
+  for (size_t k = 1; k < bins; ++k) {
+    const auto at = values.begin() + static_cast<std::ptrdiff_t>(k * values.size() / bins);
+    std::nth_element(from, at, values.end());
+    edges.push_back(*at);
+    from = at;
+  }
   return edges;
 }
 
-std::vector<double> Shares(const std::vector<float>& values, const float* edges, size_t bins) {
+std::vector<double> Shares(std::span<const float> values, const float* edges, size_t bins) {
   std::vector<double> share(bins, 0);
   for (float v : values) share[BinOf(edges, bins - 1, v)] += 1;
   for (double& s : share) s /= static_cast<double>(values.size());
@@ -52,9 +61,26 @@ void DeriveEdgesByRank(DriftReference* ref) {
   }
 }
 
-uint64_t HashVector(const float* x, size_t dim) {
-  return std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(x), dim * sizeof(float)));
+// Counts each dimension of v into its bin (counts is dim x bins). The bin is
+// how many of the dimension's edges are <= the value, as BinOf finds by
+// binary search; here 16 dimensions at a time are compared with each rank's
+// edges, branch-free, with their counters in vector registers.
+void CountBins(const DriftReference& ref, const float* v, uint64_t* counts) {
+  constexpr size_t kBlock = 16;
+  const size_t d = ref.dim, bins = ref.params.bins, inner = bins - 1;
+  size_t x0 = 0;
+  for (; x0 + kBlock <= d; x0 += kBlock) {
+    uint32_t bin[kBlock] = {};
+    for (size_t k = 0; k < inner; ++k) {
+      const float* e = &ref.edges_by_rank[k * d + x0];
+      for (size_t j = 0; j < kBlock; ++j) bin[j] += v[x0 + j] >= e[j];
+    }
+    for (size_t j = 0; j < kBlock; ++j) ++counts[(x0 + j) * bins + bin[j]];
+  }
+  for (; x0 < d; ++x0) ++counts[x0 * bins + BinOf(&ref.edges[x0 * inner], inner, v[x0])];
 }
+
+uint64_t HashVector(const float* x, size_t dim) { return XXH3_64bits(x, dim * sizeof(float)); }
 
 // k-means++ seeding, then Lloyd iterations (an empty cluster keeps its centroid).
 void KMeans(MatrixView points, size_t k, std::mt19937_64& rng, std::vector<float>* out) {
@@ -134,9 +160,14 @@ Result<DriftReference> BuildDriftReference(MatrixView vectors, std::span<const f
   const size_t bins = params.bins;
   ref.edges.reserve(d * (bins - 1));
   ref.bin_share.reserve(d * bins);
-  std::vector<float> column(n);
+  // Columns, transposed in one pass over the rows (not one strided pass per
+  // dimension).
+  std::vector<float> columns(d * n);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t x = 0; x < d; ++x) columns[x * n + i] = vectors.row(i)[x];
+  }
   for (size_t x = 0; x < d; ++x) {
-    for (size_t i = 0; i < n; ++i) column[i] = vectors.row(i)[x];
+    const std::span<float> column(&columns[x * n], n);
     const std::vector<float> edges = QuantileEdges(column, bins);
     const std::vector<double> share = Shares(column, edges.data(), bins);
     ref.edges.insert(ref.edges.end(), edges.begin(), edges.end());
@@ -177,27 +208,17 @@ Result<DriftReference> BuildDriftReference(MatrixView vectors, std::span<const f
   // Reference shares of the sampled metrics, on the reference's sampled points.
   ref.rff_mean.assign(params.rff_features, 0);
   ref.cluster_share.assign(k, 0);
-  std::vector<double> phi(params.rff_features);
-  uint64_t sampled = 0;
+  std::vector<const float*> sampled;
   for (size_t i = 0; i < n; ++i) {
     if (!Sampled(stream_index + i, params.sample_every)) continue;
-    ++sampled;
-    RandomFeatures(ref, vectors.row(i), phi.data());
-    for (size_t f = 0; f < phi.size(); ++f) ref.rff_mean[f] += phi[f];
+    sampled.push_back(vectors.row(i));
     ref.cluster_share[NearestCentroid(ref, vectors.row(i))] += 1;
   }
-  for (double& v : ref.rff_mean) v /= static_cast<double>(std::max<uint64_t>(sampled, 1));
-  for (double& v : ref.cluster_share) v /= static_cast<double>(std::max<uint64_t>(sampled, 1));
+  AddRandomFeatures(ref.rff_w, ref.rff_b, d, sampled.data(), sampled.size(), ref.rff_mean.data());
+  const double shares = static_cast<double>(std::max<size_t>(sampled.size(), 1));
+  for (double& v : ref.rff_mean) v /= shares;
+  for (double& v : ref.cluster_share) v /= shares;
   return ref;
-}
-
-void RandomFeatures(const DriftReference& ref, const float* x, double* out) {
-  const size_t features = ref.rff_b.size(), d = ref.dim;
-  const DistanceFn dot = ActiveKernels().dot;
-  const double scale = std::sqrt(2.0 / static_cast<double>(features));
-  for (size_t f = 0; f < features; ++f) {
-    out[f] = scale * std::cos(double{dot(&ref.rff_w[f * d], x, d)} + ref.rff_b[f]);
-  }
 }
 
 size_t NearestCentroid(const DriftReference& ref, const float* x) {
@@ -226,25 +247,15 @@ bool DriftWindow::Matches(const DriftReference& ref) const {
 }
 
 void DriftWindow::Add(const DriftReference& ref, MatrixView vectors, std::span<const float> norms,
-                      uint64_t stream_index, std::unordered_set<uint64_t>* seen) {
+                      uint64_t stream_index, FingerprintSet* seen) {
   const size_t d = ref.dim, bins = ref.params.bins;
   const double norm_scale = std::max(ref.norm_std, kMinNormStdShare * ref.norm_mean);
-  std::vector<double> phi(ref.rff_b.size());
-  std::vector<uint32_t> bin(d);
+  std::vector<const float*> sampled;
   for (size_t i = 0; i < vectors.rows(); ++i) {
     const float* v = vectors.row(i);
     ++count_;
-    // Every dimension's bin at once: how many of its edges are <= the value
-    // (what BinOf finds by binary search, without a branch per step).
-    std::fill(bin.begin(), bin.end(), 0);
-    for (size_t k = 0; k + 1 < bins; ++k) {
-      const float* e = &ref.edges_by_rank[k * d];
-      for (size_t x = 0; x < d; ++x) bin[x] += v[x] >= e[x];
-    }
-    for (size_t x = 0; x < d; ++x) {
-      sum_[x] += v[x];
-      ++bin_count_[x * bins + bin[x]];
-    }
+    CountBins(ref, v, bin_count_.data());
+    for (size_t x = 0; x < d; ++x) sum_[x] += v[x];
     const float norm = norms[i];
     norm_sum_ += norm;
     ++norm_bin_count_[BinOf(ref.norm_edges.data(), bins - 1, norm)];
@@ -253,14 +264,14 @@ void DriftWindow::Add(const DriftReference& ref, MatrixView vectors, std::span<c
     } else if (std::abs(norm - ref.norm_mean) > kOutlierSigmas * norm_scale) {
       ++norm_outliers_;
     }
-    if (seen != nullptr && !seen->insert(HashVector(v, d)).second) ++duplicates_;
+    if (seen != nullptr && !seen->Insert(HashVector(v, d))) ++duplicates_;
     if (Sampled(stream_index + i, ref.params.sample_every)) {
-      ++sampled_;
-      RandomFeatures(ref, v, phi.data());
-      for (size_t f = 0; f < phi.size(); ++f) rff_sum_[f] += phi[f];
+      sampled.push_back(v);
       ++cluster_count_[NearestCentroid(ref, v)];
     }
   }
+  sampled_ += sampled.size();
+  AddRandomFeatures(ref.rff_w, ref.rff_b, d, sampled.data(), sampled.size(), rff_sum_.data());
 }
 
 void DriftWindow::Merge(const DriftWindow& o) {

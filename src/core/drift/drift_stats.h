@@ -31,11 +31,11 @@
 #include <cstdint>
 #include <span>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "common/status.h"
 #include "common/types.h"
+#include "core/drift/fingerprint_set.h"
 
 namespace sextant {
 
@@ -75,8 +75,6 @@ struct DriftReference {
 Result<DriftReference> BuildDriftReference(MatrixView vectors, std::span<const float> norms,
                                            uint64_t stream_index, const DriftParams& params);
 
-// phi(x) for the reference's random features (rff_features values).
-void RandomFeatures(const DriftReference& ref, const float* x, double* out);
 // The index of the reference centroid nearest to x (L2).
 size_t NearestCentroid(const DriftReference& ref, const float* x);
 
@@ -104,7 +102,7 @@ class DriftWindow {
   // Duplicates are counted against `seen` (hashes of earlier vectors, which
   // Add extends; bounded by the caller), or not at all when it is null.
   void Add(const DriftReference& ref, MatrixView vectors, std::span<const float> norms, uint64_t stream_index,
-           std::unordered_set<uint64_t>* seen = nullptr);
+           FingerprintSet* seen = nullptr);
   // Adds another window's statistics (same reference).
   void Merge(const DriftWindow& other);
 
