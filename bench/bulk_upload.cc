@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
     distance = "Euclid";
   }
   std::printf("%s: %zu x %zu, %s, synced writes\n", dataset.c_str(), m.rows, m.dim, distance.c_str());
-  std::printf("%-8s %12s %12s %14s %12s %s\n", "path", "upload s", "points/s", "green after s", "peak MiB", "count");
+  std::printf("%-13s %12s %12s %14s %12s %s\n", "path", "upload s", "points/s", "green after s", "peak MiB", "count");
   // BENCH_NO_INDEX=1: indexing off (optimizers_config.indexing_threshold 0),
   // to see the upload path without index builds competing for the CPU.
   const std::string create =
@@ -114,62 +114,75 @@ int main(int argc, char** argv) {
   const std::string only = std::getenv("BENCH_PATHS") ? std::getenv("BENCH_PATHS") : "json,ndjson,fvecs,npy";
   const bool wait_green = std::getenv("BENCH_NO_GREEN") == nullptr;
   const int json_clients = std::getenv("BENCH_JSON_CLIENTS") ? std::atoi(std::getenv("BENCH_JSON_CLIENTS")) : 2;
+  // BENCH_DRIFT=on (default) | off | both: drift statistics on or off (both:
+  // each path twice, on then off, in the same run).
+  const std::string drift_mode = std::getenv("BENCH_DRIFT") ? std::getenv("BENCH_DRIFT") : "on";
+  std::vector<bool> drift_runs;
+  if (drift_mode != "off") drift_runs.push_back(true);
+  if (drift_mode != "on") drift_runs.push_back(false);
   for (const std::string path : {"json", "ndjson", "fvecs", "npy"}) {
     if (("," + only + ",").find("," + path + ",") == std::string::npos) continue;
-    // Bodies first, outside the clock.
-    std::vector<std::string> json_bodies;
-    std::string body, type, query;
-    if (path == "json") {
-      for (size_t b = 0; b < m.rows; b += 1000) json_bodies.push_back(BatchBody(m.data.data(), m.dim, b, std::min(m.rows, b + 1000)));
-    } else if (path == "ndjson") {
-      body = Ndjson(m), type = "application/x-ndjson";
-    } else if (path == "fvecs") {
-      body = Fvecs(m), type = "application/octet-stream", query = "?format=fvecs";
-    } else {
-      body = Npy(m), type = "application/x-npy";
-    }
-    TempDir data;
-    ServerProcess server(data.path());
-    HttpClient http(server.port());
-    if (http.Put("/collections/b", create).status != 200) return 1;
-    const auto start = Clock::now();
-    if (path == "json") {
-      std::vector<std::thread> clients;
-      std::atomic<size_t> next{0};
-      for (int c = 0; c < json_clients; ++c) {
-        clients.emplace_back([&] {
-          HttpClient client(server.port());
-          for (size_t i; (i = next++) < json_bodies.size();) {
-            if (client.Put("/collections/b/points?wait=true", json_bodies[i]).status != 200) std::abort();
-          }
-        });
+    for (const bool drift : drift_runs) {
+      // Bodies first, outside the clock.
+      std::vector<std::string> json_bodies;
+      std::string body, type, query;
+      if (path == "json") {
+        for (size_t b = 0; b < m.rows; b += 1000) json_bodies.push_back(BatchBody(m.data.data(), m.dim, b, std::min(m.rows, b + 1000)));
+      } else if (path == "ndjson") {
+        body = Ndjson(m), type = "application/x-ndjson";
+      } else if (path == "fvecs") {
+        body = Fvecs(m), type = "application/octet-stream", query = "?format=fvecs";
+      } else {
+        body = Npy(m), type = "application/x-npy";
       }
-      for (auto& t : clients) t.join();
-    } else {
-      auto r = http.Request("POST", "/collections/b/points/bulk" + query, body, type);
-      if (r.status != 200) {
-        std::fprintf(stderr, "%s: %s\n", path.c_str(), r.body.c_str());
-        return 1;
+      TempDir data;
+      ServerProcess server(data.path());
+      HttpClient http(server.port());
+      if (http.Put("/collections/b", create).status != 200) return 1;
+      if (!drift && http.Put("/collections/b/drift/config", R"({"enabled":false})").status != 200) return 1;
+      const auto start = Clock::now();
+      if (path == "json") {
+        std::vector<std::thread> clients;
+        std::atomic<size_t> next{0};
+        for (int c = 0; c < json_clients; ++c) {
+          clients.emplace_back([&] {
+            HttpClient client(server.port());
+            for (size_t i; (i = next++) < json_bodies.size();) {
+              if (client.Put("/collections/b/points?wait=true", json_bodies[i]).status != 200) std::abort();
+            }
+          });
+        }
+        for (auto& t : clients) t.join();
+      } else {
+        auto r = http.Request("POST", "/collections/b/points/bulk" + query, body, type);
+        if (r.status != 200) {
+          std::fprintf(stderr, "%s: %s\n", path.c_str(), r.body.c_str());
+          return 1;
+        }
       }
-    }
-    const double upload = Since(start);
-    if (wait_green) WaitGreen(http, "b");
-    const double green = Since(start);
-    std::printf("%-8s %12.2f %12.0f %14s %12.0f %zu\n", path.c_str(), upload, m.rows / upload,
-                wait_green ? std::to_string(green).substr(0, std::to_string(green).find('.') + 3).c_str() : "-",
-                PeakKb(server.pid()) / 1024.0, Count(http));
-    std::fflush(stdout);
-    if (path == "npy") {
-      auto t = Clock::now();
-      auto snap = http.Post("/collections/b/snapshots", "{}");
-      const double create_s = Since(t);
-      const std::string name = JsonAt(snap.body, "/result/name");
-      t = Clock::now();
-      auto rec = http.Put("/collections/r/snapshots/recover",
-                          "{\"location\":\"file://" + data.path() + "/snapshots/b/" + name + "\"}");
-      const double recover_s = Since(t);
-      std::printf("snapshot of %zu points: %s bytes, create %.2f s, recover %.2f s (%s)\n", m.rows,
-                  JsonAt(snap.body, "/result/size").c_str(), create_s, recover_s, rec.status == 200 ? "ok" : rec.body.c_str());
+      // The drift statistics are computed after the acknowledgement; the report
+      // waits for them, so "upload s" includes them when they are on.
+      if (drift && http.Get("/collections/b/drift").status != 200) return 1;
+      const double upload = Since(start);
+      if (wait_green) WaitGreen(http, "b");
+      const double green = Since(start);
+      const std::string label = path + (drift_runs.size() > 1 ? (drift ? "+drift" : "-drift") : "");
+      std::printf("%-13s %12.2f %12.0f %14s %12.0f %zu\n", label.c_str(), upload, m.rows / upload,
+                  wait_green ? std::to_string(green).substr(0, std::to_string(green).find('.') + 3).c_str() : "-",
+                  PeakKb(server.pid()) / 1024.0, Count(http));
+      std::fflush(stdout);
+      if (path == "npy") {
+        auto t = Clock::now();
+        auto snap = http.Post("/collections/b/snapshots", "{}");
+        const double create_s = Since(t);
+        const std::string name = JsonAt(snap.body, "/result/name");
+        t = Clock::now();
+        auto rec = http.Put("/collections/r/snapshots/recover",
+                            "{\"location\":\"file://" + data.path() + "/snapshots/b/" + name + "\"}");
+        const double recover_s = Since(t);
+        std::printf("snapshot of %zu points: %s bytes, create %.2f s, recover %.2f s (%s)\n", m.rows,
+                    JsonAt(snap.body, "/result/size").c_str(), create_s, recover_s, rec.status == 200 ? "ok" : rec.body.c_str());
+      }
     }
   }
   return 0;

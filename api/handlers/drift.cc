@@ -29,7 +29,7 @@ std::string UtcText(int64_t unix_seconds) {
   return text;
 }
 
-// ?window=count | minute | hour | day | <N>s | <N>m | <N>h | <N>d, and ?limit=N.
+// ?window=count | minute | hour | day, and ?limit=N.
 Result<DriftMonitor::Query> ReadQuery(const HttpRequest& request) {
   DriftMonitor::Query query;
   if (auto limit = request.QueryParam("limit")) {
@@ -40,36 +40,9 @@ Result<DriftMonitor::Query> ReadQuery(const HttpRequest& request) {
     }
     query.limit = n;
   }
-  const std::string window = request.QueryParam("window").value_or("count");
-  if (window == "count") return query;
-  query.window = "time";
-  if (window == "minute") {
-    query.seconds = 60;
-  } else if (window == "hour") {
-    query.seconds = 3600;
-  } else if (window == "day") {
-    query.seconds = 86400;
-  } else {
-    int64_t n = 0;
-    const char* first = window.data();
-    const char* last = window.data() + window.size();
-    const auto [end, ec] = std::from_chars(first, last, n);
-    int64_t unit = 0;
-    if (ec == std::errc() && end + 1 == last) {
-      switch (*end) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        default: break;
-      }
-    }
-    constexpr int64_t kMaxSeconds = int64_t{366} * 86400;
-    if (unit == 0 || n < 1 || n > kMaxSeconds / unit) {
-      return BadRequest("window must be count, minute, hour, day or a duration such as 30s, 5m, 12h, 7d (at most a year), not '" +
-                        window + "'");
-    }
-    query.seconds = n * unit;
+  query.window = request.QueryParam("window").value_or("count");
+  if (query.window != "count" && query.window != "minute" && query.window != "hour" && query.window != "day") {
+    return BadRequest("window must be count, minute, hour or day, not '" + query.window + "'");
   }
   return query;
 }
@@ -99,7 +72,6 @@ void WriteConfig(JsonWriter& w, const DriftConfig& c) {
   w.Key("reference_size").Uint(c.reference_size);
   w.Key("window_points").Uint(c.window_points);
   w.Key("history").Uint(c.history);
-  w.Key("bucket_seconds").Int(c.bucket_seconds);
   w.Key("time_history").Uint(c.time_history);
   w.Key("min_points").Uint(c.min_points);
   w.Key("thresholds").BeginObject();
@@ -173,7 +145,7 @@ std::string ReportJson(const DriftReport& r, const DriftMonitor::Query& query) {
   w.EndObject();
   w.Key("config");
   WriteConfig(w, r.config);
-  w.Key("window").String(query.window == "count" ? std::string("count") : std::to_string(query.seconds) + "s");
+  w.Key("window").String(query.window);
   w.Key("windows").BeginArray();
   for (const DriftWindowReport& window : r.windows) WriteWindow(w, window);
   w.EndArray();
@@ -209,8 +181,8 @@ Status CheckKeys(JsonElement object, std::string_view what, std::initializer_lis
 // A partial config: the fields present replace the current ones.
 Status ReadConfigChange(JsonElement body, DriftConfig* c) {
   RETURN_IF_ERROR(CheckKeys(body, "drift config",
-                            {"enabled", "reference_size", "window_points", "history", "bucket_seconds",
-                             "time_history", "min_points", "thresholds", "params"}));
+                            {"enabled", "reference_size", "window_points", "history", "time_history", "min_points",
+                             "thresholds", "params"}));
   if (auto e = Field(body, "enabled")) {
     ASSIGN_OR_RETURN(c->enabled, ReadBool(*e, "enabled"));
   }
@@ -219,11 +191,6 @@ Status ReadConfigChange(JsonElement body, DriftConfig* c) {
   RETURN_IF_ERROR(ReadSize(body, "history", &c->history));
   RETURN_IF_ERROR(ReadSize(body, "time_history", &c->time_history));
   RETURN_IF_ERROR(ReadSize(body, "min_points", &c->min_points));
-  if (auto e = Field(body, "bucket_seconds")) {
-    ASSIGN_OR_RETURN(uint64_t v, ReadUint(*e, "bucket_seconds"));
-    if (v > 86400) return BadRequest("bucket_seconds must be at most 86400");
-    c->bucket_seconds = static_cast<int64_t>(v);
-  }
   if (auto thresholds = Field(body, "thresholds")) {
     if (!thresholds->is_object()) return BadRequest("thresholds must be an object");
     Status status = CheckKeys(*thresholds, "thresholds",

@@ -1,7 +1,8 @@
 // GET /metrics: Prometheus text format (version 0.0.4). Requests by route and
 // status with latency histograms (the router's counters), points and segments
 // per collection, the optimizer queue, and every drift metric and status per
-// collection. Unauthenticated and cheap: no collection is scanned.
+// collection (as of the last batch the drift worker fed: a scrape does not
+// wait for a backlog). Cheap: no collection is scanned.
 #include "api/handlers/handlers.h"
 #include "api/metrics/route_stats.h"
 
@@ -52,7 +53,7 @@ void AppendCollections(Database& db, std::string* out) {
     auto c = db.GetCollection(name);
     if (!c.ok()) continue;  // dropped meanwhile
     rows.push_back(Row{"collection=\"" + PrometheusLabel(name) + "\"", (*c)->Info(),
-                       (*c)->Drift(DriftMonitor::Query{.window = "count", .limit = 2})});
+                       (*c)->Drift(DriftMonitor::Query{.window = "count", .limit = 2}, /*flush=*/false)});
   }
 
   Header({"sextant_collection_points", "gauge", "Points in the collection."}, out);

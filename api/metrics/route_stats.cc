@@ -59,8 +59,12 @@ std::string PrometheusLabel(std::string_view value) {
 std::string PrometheusNumber(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  // Counts are exact integers (up to 2^53), other values round-trip.
+  if (value == std::trunc(value) && std::abs(value) < 9007199254740992.0) {
+    return std::to_string(static_cast<int64_t>(value));
+  }
   char text[32];
-  std::snprintf(text, sizeof(text), "%.10g", value);
+  std::snprintf(text, sizeof(text), "%.17g", value);
   return text;
 }
 

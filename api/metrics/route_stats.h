@@ -38,7 +38,7 @@ class RouteStats {
 
 // A label value in Prometheus text format: backslash, quote and newline escaped.
 std::string PrometheusLabel(std::string_view value);
-// A sample value: integers as integers, NaN and infinities by name.
+// A sample value: integers exactly, others to 17 digits, NaN and infinities by name.
 std::string PrometheusNumber(double value);
 
 }  // namespace sextant::api

@@ -38,7 +38,7 @@ Collection::Collection(std::string dir, std::string name, CollectionConfig confi
 }
 
 Collection::~Collection() {
-  if (!dropped_ && drift_) FeedDriftQueue(/*worker=*/false);  // what the worker did not get to
+  if (!dropped_ && drift_) FlushDriftQueue();  // what the worker did not get to
   if (!dropped_ && drift_ && drift_->dirty()) {
     Status s = SaveDrift();
     if (!s.ok()) spdlog::warn("collection {}: could not save drift statistics: {}", name_, s.ToString());

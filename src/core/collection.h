@@ -143,15 +143,19 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // Drift statistics of the accepted writes (collection_drift.cc,
   // core/drift/drift_monitor.h). Config changes and baseline pins are saved
   // (synced) before they return; the statistics every few seconds and at close.
-  DriftReport Drift(const DriftMonitor::Query& query);
+  // `flush`: first feed every write acknowledged before the call (a scrape
+  // that must not wait for a backlog passes false).
+  DriftReport Drift(const DriftMonitor::Query& query, bool flush = true);
+  // Feeds the queue and saves the statistics (before a snapshot).
+  Status FlushAndSaveDrift();
   Status UpdateDriftConfig(const std::function<Status(DriftConfig*)>& edit);
   Status PinDriftBaseline();
   Status ResetDriftBaseline();
   // Points a handler refused for NaN or infinite values before they reached
   // the collection (they count as drift anomalies).
   void NoteNonFiniteRejected(uint64_t n);
-  // Called by the DriftWorker: feeds the monitor the queued batches until
-  // none is left.
+  // Called by the DriftWorker: feeds the batches queued when it starts, saves
+  // if due, and schedules the collection again if more came meanwhile.
   void DrainDriftQueue();
 
   // Test hook: blocks until no frozen segment is waiting to be indexed.
@@ -316,23 +320,28 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // Queues an accepted batch for the drift monitor (or feeds it at once when
   // there is no worker). Waits while the queue is over its bound.
   void ObserveDrift(std::vector<float> rows, std::vector<float> norms);
-  // Feeds queued batches until the queue is empty. The worker then marks the
-  // queue unscheduled; anyone else (a report, a config change) also waits
-  // for the batches other threads are feeding, so that it sees every
-  // acknowledged write.
-  void FeedDriftQueue(bool worker);
+  // Feeds the oldest queued batch if its number is <= up_to; false when there
+  // is none. Feeders take turns (drift_feed_mu_), so batches are fed in order.
+  bool FeedOneDriftBatch(uint64_t up_to);
+  // Feeds every batch queued before the call (a report then sees every
+  // acknowledged write), and no more: writers cannot keep it going.
+  void FlushDriftQueue();
   void FeedDrift(const std::vector<float>& rows, const std::vector<float>& norms);
   // Saves the statistics if the last save is older than kDriftSaveInterval.
   void MaybeSaveDrift();
   Status SaveDrift();
   struct DriftBatch {
+    uint64_t seq = 0;
     std::vector<float> rows, norms;
   };
+  std::mutex drift_feed_mu_;    // held while a batch is taken and fed
+  std::mutex drift_config_mu_;  // one config edit at a time
   std::mutex drift_queue_mu_;
   std::condition_variable drift_queue_cv_;
   std::deque<DriftBatch> drift_queue_;  // GUARDED_BY(drift_queue_mu_)
-  size_t drift_queue_bytes_ = 0;// GUARDED_BY(drift_queue_mu_); queued and being fed
-  size_t drift_feeding_ = 0;// GUARDED_BY(drift_queue_mu_): batches being fed
+  size_t drift_queue_bytes_ = 0;        // GUARDED_BY(drift_queue_mu_); queued and being fed
+  uint64_t drift_queued_seq_ = 0;       // GUARDED_BY(drift_queue_mu_): the last batch queued
+  uint64_t drift_fed_seq_ = 0;          // GUARDED_BY(drift_queue_mu_): the last batch fed
   bool drift_scheduled_ = false;                // GUARDED_BY(drift_queue_mu_): the worker will drain
   std::unique_ptr<DriftMonitor> drift_;  // set at Create/Open, then never replaced
   std::mutex drift_save_mu_;

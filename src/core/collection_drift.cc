@@ -36,6 +36,11 @@ Status Collection::LoadDrift() {
   return Status::OK();
 }
 
+Status Collection::FlushAndSaveDrift() {
+  FlushDriftQueue();
+  return SaveDrift();
+}
+
 Status Collection::SaveDrift() {
   std::lock_guard<std::mutex> lock(drift_save_mu_);
   drift_saved_at_ = std::chrono::steady_clock::now();
@@ -55,47 +60,77 @@ void Collection::ObserveDrift(std::vector<float> rows, std::vector<float> norms)
     // A batch bigger than the bound goes in once the queue is empty.
     drift_queue_cv_.wait(lock, [&] { return drift_queue_bytes_ == 0 || drift_queue_bytes_ + bytes <= kDriftQueueBytes; });
     drift_queue_bytes_ += bytes;
-    drift_queue_.push_back(DriftBatch{std::move(rows), std::move(norms)});
+    drift_queue_.push_back(DriftBatch{++drift_queued_seq_, std::move(rows), std::move(norms)});
     if (!drift_scheduled_) drift_scheduled_ = schedule = true;
   }
   if (schedule) env_.drift_worker->Schedule(weak_from_this());
 }
 
 void Collection::DrainDriftQueue() {
-  if (dropped_) {
+  // A slice: the batches queued when it starts, so that one busy collection
+  // neither holds the worker from the others nor goes unsaved while its
+  // writers keep the queue full.
+  uint64_t target = 0;
+  {
+    std::lock_guard<std::mutex> lock(drift_queue_mu_);
+    target = drift_queued_seq_;
+  }
+  if (!dropped_) {
+    while (FeedOneDriftBatch(target)) {
+    }
+    MaybeSaveDrift();
+  } else {
     std::lock_guard<std::mutex> lock(drift_queue_mu_);
     for (const DriftBatch& b : drift_queue_) drift_queue_bytes_ -= (b.rows.size() + b.norms.size()) * sizeof(float);
     drift_queue_.clear();
-    drift_scheduled_ = false;
     drift_queue_cv_.notify_all();
-    return;
   }
-  FeedDriftQueue(/*worker=*/true);
-  MaybeSaveDrift();
+  bool again = false;
+  {
+    std::lock_guard<std::mutex> lock(drift_queue_mu_);
+    // Checked and cleared in one critical section: no batch is left behind.
+    if (drift_queue_.empty()) {
+      drift_scheduled_ = false;
+    } else {
+      again = true;
+    }
+  }
+  if (again) env_.drift_worker->Schedule(weak_from_this());  // behind the other collections
 }
 
-void Collection::FeedDriftQueue(bool worker) {
-  std::unique_lock<std::mutex> lock(drift_queue_mu_);
-  while (true) {
-    if (drift_queue_.empty()) {
-      if (worker) {
-        drift_scheduled_ = false;  // in the same critical section as the check: no batch is left behind
-        return;
-      }
-      // A flush: also wait for the batches other threads are feeding.
-      drift_queue_cv_.wait(lock, [&] { return drift_feeding_ == 0 || !drift_queue_.empty(); });
-      if (drift_queue_.empty()) return;
-      continue;
-    }
-    DriftBatch batch = std::move(drift_queue_.front());
+bool Collection::FeedOneDriftBatch(uint64_t up_to) {
+  // Feeders take turns: batches reach the monitor in the order they were queued.
+  std::lock_guard<std::mutex> feeding(drift_feed_mu_);
+  DriftBatch batch;
+  {
+    std::lock_guard<std::mutex> lock(drift_queue_mu_);
+    if (drift_queue_.empty() || drift_queue_.front().seq > up_to) return false;
+    batch = std::move(drift_queue_.front());
     drift_queue_.pop_front();
-    ++drift_feeding_;
-    lock.unlock();
+  }
+  try {
     FeedDrift(batch.rows, batch.norms);
-    lock.lock();
-    --drift_feeding_;
-    drift_queue_bytes_ -= (batch.rows.size() + batch.norms.size()) * sizeof(float);
-    drift_queue_cv_.notify_all();
+  } catch (const std::exception& e) {
+    // Statistics are not data: a batch that cannot be fed is skipped.
+    spdlog::error("collection {}: drift statistics skipped {} points: {}", name_, batch.norms.size(), e.what());
+  }
+  std::lock_guard<std::mutex> lock(drift_queue_mu_);
+  drift_fed_seq_ = batch.seq;
+  drift_queue_bytes_ -= (batch.rows.size() + batch.norms.size()) * sizeof(float);
+  drift_queue_cv_.notify_all();
+  return true;
+}
+
+void Collection::FlushDriftQueue() {
+  uint64_t target = 0;
+  {
+    std::lock_guard<std::mutex> lock(drift_queue_mu_);
+    target = drift_queued_seq_;
+    if (drift_fed_seq_ >= target) return;
+  }
+  // Feeds what was queued before now (not what writers add meanwhile); a
+  // batch another thread is feeding is done once drift_feed_mu_ is free.
+  while (FeedOneDriftBatch(target)) {
   }
 }
 
@@ -113,13 +148,14 @@ void Collection::MaybeSaveDrift() {
   if (!s.ok()) spdlog::warn("collection {}: could not save drift statistics: {}", name_, s.ToString());
 }
 
-DriftReport Collection::Drift(const DriftMonitor::Query& query) {
-  FeedDriftQueue(/*worker=*/false);  // every acknowledged write is in the report
+DriftReport Collection::Drift(const DriftMonitor::Query& query, bool flush) {
+  if (flush) FlushDriftQueue();  // every acknowledged write is in the report
   return drift_->Report(query);
 }
 
 Status Collection::UpdateDriftConfig(const std::function<Status(DriftConfig*)>& edit) {
-  FeedDriftQueue(/*worker=*/false);  // the old config sees what was written under it
+  std::lock_guard<std::mutex> editing(drift_config_mu_);  // concurrent partial edits: none is lost
+  FlushDriftQueue();  // the old config sees what was written under it
   DriftConfig next = drift_->config();
   RETURN_IF_ERROR(edit(&next));
   RETURN_IF_ERROR(drift_->UpdateConfig(next));
@@ -127,13 +163,13 @@ Status Collection::UpdateDriftConfig(const std::function<Status(DriftConfig*)>& 
 }
 
 Status Collection::PinDriftBaseline() {
-  FeedDriftQueue(/*worker=*/false);  // the pinned window ends at the last acknowledged write
+  FlushDriftQueue();  // the pinned window ends at the last acknowledged write
   RETURN_IF_ERROR(drift_->PinBaseline());
   return SaveDrift();
 }
 
 Status Collection::ResetDriftBaseline() {
-  FeedDriftQueue(/*worker=*/false);
+  FlushDriftQueue();
   drift_->ResetBaseline();
   return SaveDrift();
 }

@@ -15,6 +15,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include <spdlog/spdlog.h>
+
 #include "core/collection.h"
 #include "core/segment_persistence.h"
 #include "storage/collection_store.h"
@@ -46,6 +48,9 @@ Result<CollectionCheckpoint> Collection::Checkpoint(const std::string& dir) {
   if (fs::exists(dir, ec)) return Status::AlreadyExists("checkpoint directory exists: " + dir);
   fs::create_directories(dir + "/segments", ec);
   if (ec) return Status::IOError("create " + dir + ": " + ec.message());
+  // The drift statistics as of now go with the copy (not as of the last
+  // periodic save). A failure only costs the copy some statistics.
+  if (Status s = FlushAndSaveDrift(); !s.ok()) spdlog::warn("collection {}: drift statistics not saved: {}", name_, s.ToString());
   CollectionCheckpoint out;
   out.config = config();
   std::lock_guard<std::mutex> lock(manifest_mu_);

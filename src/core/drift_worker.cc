@@ -39,7 +39,12 @@ void DriftWorker::Run(int nice) {
       collection = queue_.front().lock();
       queue_.pop_front();
     }
-    if (collection) collection->DrainDriftQueue();
+    if (!collection) continue;
+    try {
+      collection->DrainDriftQueue();
+    } catch (const std::exception& e) {
+      spdlog::error("drift worker: collection {}: {}", collection->name(), e.what());
+    }
   }
 }
 

@@ -439,3 +439,51 @@ TEST_CASE("With a drift worker, a report sees every acknowledged write and a clo
 }
 
 }  // namespace sextant
+
+namespace sextant {
+
+TEST_CASE("Minutes, hours and days close by the clock and survive an encode and decode", "[core][drift]") {
+  const auto order = Shuffled(Glove().rows, 21);
+  const Points points = Take(Glove(), order, 0, 350);
+  DriftConfig config = DefaultDriftConfig(100);
+  config.reference_size = 200;
+  config.window_points = 100;
+  DriftMonitor monitor(100, config);
+  const int64_t day = 1800000000 - 1800000000 % 86400;  // a day's start: minutes and hours align
+  auto at = [](int64_t unix) { return DriftMonitor::Clock::from_time_t(static_cast<std::time_t>(unix)); };
+  monitor.Observe(points.view(0, 200), points.norm_span(0, 200), at(day));
+  monitor.Observe(points.view(200, 250), points.norm_span(200, 250), at(day + 10));     // minute 0, hour 0
+  monitor.Observe(points.view(250, 300), points.norm_span(250, 300), at(day + 70));     // minute 1, hour 0
+  monitor.Observe(points.view(300, 350), points.norm_span(300, 350), at(day + 3610));  // minute 60, hour 1
+
+  auto check = [&](const DriftMonitor& m) {
+    const DriftReport minutes = m.Report({.window = "minute", .limit = 10}, at(day + 3620));
+    REQUIRE(minutes.windows.size() == 3);
+    CHECK(minutes.windows[0].open);
+    CHECK(minutes.windows[0].start_unix == day + 3600);
+    CHECK_FALSE(minutes.windows[1].open);
+    CHECK(minutes.windows[1].start_unix == day + 60);
+    CHECK(minutes.windows[2].start_unix == day);
+    for (const auto& w : minutes.windows) CHECK(w.metrics.count == 50);
+    const DriftReport hours = m.Report({.window = "hour", .limit = 10}, at(day + 3620));
+    REQUIRE(hours.windows.size() == 2);
+    CHECK(hours.windows[0].metrics.count == 50);
+    CHECK(hours.windows[1].metrics.count == 100);
+    const DriftReport days = m.Report({.window = "day", .limit = 10}, at(day + 3620));
+    REQUIRE(days.windows.size() == 1);
+    CHECK(days.windows[0].metrics.count == 150);
+    // Once the minute is over, the last one shows as closed.
+    CHECK_FALSE(m.Report({.window = "minute", .limit = 1}, at(day + 3700)).windows[0].open);
+    // The closed hour's metrics equal those of its window computed afresh.
+    const DriftReport counts = m.Report({.window = "count", .limit = 10}, at(day + 3620));
+    REQUIRE(counts.windows.size() == 2);  // 150 points: one closed window of 100, one open of 50
+    CHECK(counts.windows[1].metrics.count == 100);
+    CHECK(counts.windows[1].metrics.mean_cosine == Approx(hours.windows[1].metrics.mean_cosine));
+  };
+  check(monitor);
+  auto decoded = DriftMonitor::Decode(100, monitor.Encode());
+  REQUIRE(decoded.ok());
+  check(**decoded);
+}
+
+}  // namespace sextant

@@ -119,7 +119,7 @@ TEST_CASE("Drift over HTTP: words stay ok, definitions drift, settings and basel
   // A time line of minutes: every point so far falls in the last few.
   r = http.Get("/collections/d/drift?window=minute&limit=5");
   REQUIRE(r.status == 200);
-  CHECK(JsonAt(r.body, "/result/window") == "60s");
+  CHECK(JsonAt(r.body, "/result/window") == "minute");
   CHECK(JsonAt(r.body, "/result/windows/0/points") != "0");
 
   // Bad input: 4xx in the error envelope, nothing changed.

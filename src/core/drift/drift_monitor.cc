@@ -12,11 +12,15 @@ namespace sextant {
 
 namespace {
 
-constexpr uint8_t kStateVersion = 1;
+constexpr uint8_t kStateVersion = 2;  // 2: closed windows keep their metrics only
 // Duplicates are looked for among at most this many earlier vectors of a window.
 constexpr size_t kDuplicateMemory = size_t{1} << 16;
 // The ring of recent points holds at most this many bytes of vectors.
 constexpr size_t kMaxRecentBytes = size_t{64} << 20;
+// One open window's statistics, the random features and the centroids: at
+// most this many bytes each (five open windows and a reference exist at once).
+constexpr size_t kMaxPartBytes = size_t{16} << 20;
+constexpr size_t kMaxHistory = 100000;
 
 int64_t UnixSeconds(DriftMonitor::Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -33,8 +37,7 @@ auto ThresholdList(Thresholds& t) {
 std::string EncodeConfig(const DriftConfig& c) {
   DriftWriter w;
   for (uint64_t v : {uint64_t{c.enabled}, uint64_t{c.reference_size}, uint64_t{c.window_points},
-                     uint64_t{c.history}, static_cast<uint64_t>(c.bucket_seconds), uint64_t{c.time_history},
-                     uint64_t{c.min_points}}) {
+                     uint64_t{c.history}, uint64_t{c.time_history}, uint64_t{c.min_points}}) {
     w.U64(v);
   }
   for (const DriftThreshold* th : ThresholdList(c.thresholds)) {
@@ -51,7 +54,7 @@ std::string EncodeConfig(const DriftConfig& c) {
 
 bool DecodeConfig(std::string_view in, DriftConfig* c) {
   DriftReader r(in);
-  uint64_t v[7];
+  uint64_t v[6];
   for (uint64_t& x : v) {
     if (!r.U64(&x)) return false;
   }
@@ -59,9 +62,8 @@ bool DecodeConfig(std::string_view in, DriftConfig* c) {
   c->reference_size = v[1];
   c->window_points = v[2];
   c->history = v[3];
-  c->bucket_seconds = static_cast<int64_t>(v[4]);
-  c->time_history = v[5];
-  c->min_points = v[6];
+  c->time_history = v[4];
+  c->min_points = v[5];
   for (DriftThreshold* th : ThresholdList(c->thresholds)) {
     if (!r.F64(&th->warning) || !r.F64(&th->drift)) return false;
   }
@@ -76,6 +78,25 @@ bool DecodeConfig(std::string_view in, DriftConfig* c) {
   c->params.sample_every = p[3];
   c->params.seed = p[4];
   return r.done();
+}
+
+void PutMetrics(DriftWriter& w, uint64_t sampled, const DriftMetrics& m) {
+  for (uint64_t v : {m.count, sampled, m.zero_vectors, m.norm_outliers, m.duplicates}) w.U64(v);
+  for (double v : {m.mean_euclid, m.mean_cosine, m.drifted_share, m.mean_psi, m.mmd, m.norm_shift, m.norm_psi,
+                   m.cluster_js}) {
+    w.F64(v);
+  }
+}
+
+bool GetMetrics(DriftReader& r, uint64_t* sampled, DriftMetrics* m) {
+  for (uint64_t* v : {&m->count, sampled, &m->zero_vectors, &m->norm_outliers, &m->duplicates}) {
+    if (!r.U64(v)) return false;
+  }
+  for (double* v : {&m->mean_euclid, &m->mean_cosine, &m->drifted_share, &m->mean_psi, &m->mmd, &m->norm_shift,
+                    &m->norm_psi, &m->cluster_js}) {
+    if (!r.F64(v)) return false;
+  }
+  return true;
 }
 
 struct Rated {
@@ -104,17 +125,25 @@ const char* DriftStatusName(DriftStatus s) {
 
 Status DriftConfig::Validate(size_t dim) const {
   auto bad = [](const std::string& what) { return Status::InvalidArgument("Bad request: drift config: " + what); };
+  // Sizes are compared by division: a product of client-given numbers can wrap.
+  auto fits = [dim](size_t count, size_t bytes_each, size_t budget) {
+    return dim == 0 || count <= budget / (dim * bytes_each);
+  };
   if (reference_size < 2) return bad("reference_size must be at least 2");
-  if (reference_size * dim * sizeof(float) > kMaxRecentBytes) {
+  if (!fits(reference_size, sizeof(float), kMaxRecentBytes)) {
     return bad("reference_size x vector size must stay within " + std::to_string(kMaxRecentBytes >> 20) + " MiB");
   }
   if (window_points < 1) return bad("window_points must be at least 1");
-  if (history < 1 || history > 100000) return bad("history must be in [1, 100000]");
-  if (bucket_seconds < 1) return bad("bucket_seconds must be at least 1");
-  if (time_history < 1 || time_history > 100000) return bad("time_history must be in [1, 100000]");
+  if (history < 1 || history > kMaxHistory) return bad("history must be in [1, 100000]");
+  if (time_history < 1 || time_history > kMaxHistory) return bad("time_history must be in [1, 100000]");
   if (params.bins < 2 || params.bins > 1000) return bad("bins must be in [2, 1000]");
   if (params.rff_features < 1 || params.rff_features > 4096) return bad("rff_features must be in [1, 4096]");
   if (params.clusters < 1 || params.clusters > 4096) return bad("clusters must be in [1, 4096]");
+  if (!fits(params.bins, sizeof(uint64_t), kMaxPartBytes) || !fits(params.rff_features, sizeof(float), kMaxPartBytes) ||
+      !fits(params.clusters, sizeof(float), kMaxPartBytes)) {
+    return bad("bins, rff_features and clusters x vector size must each stay within " +
+               std::to_string(kMaxPartBytes >> 20) + " MiB");
+  }
   if (params.sample_every < 1) return bad("sample_every must be at least 1");
   if (min_points < 1) return bad("min_points must be at least 1");
   const std::pair<const char*, DriftThreshold> named[] = {
@@ -182,11 +211,12 @@ void DriftMonitor::Observe(MatrixView vectors, std::span<const float> norms, Clo
 
 void DriftMonitor::AddToWindowsLocked(MatrixView vectors, std::span<const float> norms, uint64_t first_index,
                                       int64_t now) {
-  const int64_t bucket = now - ((now % config_.bucket_seconds) + config_.bucket_seconds) % config_.bucket_seconds;
-  auto [slot, inserted] = buckets_.try_emplace(bucket);
-  if (inserted) slot->second = DriftWindow(*reference_);
+  RollTimeWindowsLocked(now);
+  for (OpenWindow& w : open_span_) {
+    if (w.stats.count() == 0) w.stats = DriftWindow(*reference_);
+  }
   // Each point is looked at once: its statistics go into a part, which is
-  // merged into the count window and the time bucket. A part ends where a
+  // merged into the count window and the time windows. A part ends where a
   // count window does.
   size_t i = 0;
   while (i < vectors.rows()) {
@@ -196,17 +226,35 @@ void DriftMonitor::AddToWindowsLocked(MatrixView vectors, std::span<const float>
     DriftWindow part(*reference_);
     part.Add(*reference_, MatrixView(vectors.row(i), n, dim_), norms.subspan(i, n), first_index + i, &window_hashes_);
     current_.stats.Merge(part);
-    slot->second.Merge(part);
+    for (OpenWindow& w : open_span_) w.stats.Merge(part);
     current_.end = now;
     i += n;
     if (current_.stats.count() >= config_.window_points) {
-      closed_.push_back(std::move(current_));
+      closed_.push_back(CloseLocked(current_));
       while (closed_.size() > config_.history) closed_.pop_front();
-      current_ = TimedWindow{now, now, DriftWindow(*reference_)};
+      current_ = OpenWindow{now, now, DriftWindow(*reference_)};
       window_hashes_.Clear();
     }
   }
-  while (buckets_.size() > config_.time_history) buckets_.erase(buckets_.begin());
+}
+
+void DriftMonitor::RollTimeWindowsLocked(int64_t now) {
+  for (int s = 0; s < kSpans; ++s) {
+    const int64_t span = kSpanSeconds[s];
+    const int64_t start = now - ((now % span) + span) % span;
+    OpenWindow& w = open_span_[s];
+    if (w.start == start) continue;
+    if (w.stats.count() > 0) {
+      closed_span_[s].push_back(CloseLocked(w));
+      while (closed_span_[s].size() > config_.time_history) closed_span_[s].pop_front();
+    }
+    w = OpenWindow{start, start + span, DriftWindow()};
+  }
+}
+
+DriftMonitor::ClosedWindow DriftMonitor::CloseLocked(const OpenWindow& w) const {
+  return ClosedWindow{w.start, w.end, w.stats.sampled(),
+                      ComputeDriftMetrics(*reference_, w.stats, config_.thresholds.psi_threshold)};
 }
 
 Status DriftMonitor::BuildReferenceLocked(int64_t now) {
@@ -231,10 +279,13 @@ Status DriftMonitor::BuildReferenceLocked(int64_t now) {
 
 void DriftMonitor::ResetWindowsLocked() {
   closed_.clear();
-  buckets_.clear();
   window_hashes_.Clear();
-  current_ = TimedWindow{};
+  current_ = OpenWindow{};
   if (reference_) current_.stats = DriftWindow(*reference_);
+  for (int s = 0; s < kSpans; ++s) {
+    open_span_[s] = OpenWindow{};
+    closed_span_[s].clear();
+  }
 }
 
 Status DriftMonitor::PinBaseline(Clock::time_point now) {
@@ -272,8 +323,7 @@ Status DriftMonitor::UpdateConfig(const DriftConfig& config) {
   const bool reset_reference = config.reference_size != config_.reference_size || a.bins != b.bins ||
                                a.rff_features != b.rff_features || a.clusters != b.clusters ||
                                a.sample_every != b.sample_every || a.seed != b.seed;
-  const bool reset_windows =
-      config.window_points != config_.window_points || config.bucket_seconds != config_.bucket_seconds;
+  const bool reset_windows = config.window_points != config_.window_points;
   config_ = config;
   dirty_ = true;
   if (reset_reference) {
@@ -294,21 +344,21 @@ bool DriftMonitor::enabled() const {
   return config_.enabled;
 }
 
-DriftWindowReport DriftMonitor::Rate(const TimedWindow& w, bool open) const {
+DriftWindowReport DriftMonitor::Rate(int64_t start, int64_t end, bool open, uint64_t sampled,
+                                     const DriftMetrics& m) const {
   DriftWindowReport r;
-  r.start_unix = w.start;
-  r.end_unix = w.end;
+  r.start_unix = start;
+  r.end_unix = end;
   r.open = open;
-  const DriftThresholds& t = config_.thresholds;
-  r.metrics = ComputeDriftMetrics(*reference_, w.stats, t.psi_threshold);
-  const DriftMetrics& m = r.metrics;
+  r.metrics = m;
   if (m.count == 0) return r;
+  const DriftThresholds& t = config_.thresholds;
   const double n = static_cast<double>(m.count);
   Rated rated;
   rated.Check("mean_euclid", m.mean_euclid, t.mean_euclid);
   rated.Check("mean_cosine", m.mean_cosine, t.mean_cosine);
   rated.Check("drifted_share", m.drifted_share, t.drifted_share);
-  if (w.stats.sampled() > 0) {
+  if (sampled > 0) {
     rated.Check("mmd", m.mmd, t.mmd);
     rated.Check("cluster_js", m.cluster_js, t.cluster_js);
   }
@@ -340,34 +390,31 @@ DriftReport DriftMonitor::Report(const Query& query, Clock::time_point now) cons
   report.observed = observed_;
   if (!reference_) return report;
 
+  auto rate_open = [&](const OpenWindow& w, bool open) {
+    return Rate(w.start, w.end, open, w.stats.sampled(),
+                ComputeDriftMetrics(*reference_, w.stats, config_.thresholds.psi_threshold));
+  };
+  auto rate_closed = [&](const ClosedWindow& w) { return Rate(w.start, w.end, false, w.sampled, w.metrics); };
   // Status: the latest closed count window, and the open one once it has enough points.
   auto worst = [&](const DriftWindowReport& r) {
     if (r.status > report.status) report.status = r.status, report.tripped = r.tripped;
   };
-  if (!closed_.empty()) worst(Rate(closed_.back(), false));
-  if (current_.stats.count() >= config_.min_points) worst(Rate(current_, true));
+  if (!closed_.empty()) worst(rate_closed(closed_.back()));
+  if (current_.stats.count() >= config_.min_points) worst(rate_open(current_, true));
 
-  if (query.window == "count") {
-    if (current_.stats.count() > 0 && report.windows.size() < query.limit) {
-      report.windows.push_back(Rate(current_, true));
-    }
-    for (auto it = closed_.rbegin(); it != closed_.rend() && report.windows.size() < query.limit; ++it) {
-      report.windows.push_back(Rate(*it, false));
-    }
-    return report;
+  const std::deque<ClosedWindow>* closed = &closed_;
+  const OpenWindow* open = &current_;
+  bool open_now = true;
+  if (query.window != "count") {
+    const int s = query.window == "minute" ? 0 : query.window == "hour" ? 1 : 2;
+    closed = &closed_span_[s];
+    open = &open_span_[s];
+    open_now = open->end > UnixSeconds(now);  // no point since its span ended: closed, not yet rolled
   }
-  // Time windows of `seconds`, aligned to it, merged from buckets (newest first).
-  const int64_t span = std::max<int64_t>(query.seconds, config_.bucket_seconds);
-  std::map<int64_t, TimedWindow, std::greater<>> merged;
-  for (auto it = buckets_.rbegin(); it != buckets_.rend(); ++it) {
-    const int64_t start = it->first - ((it->first % span) + span) % span;
-    if (merged.size() >= query.limit && !merged.contains(start)) break;
-    TimedWindow& w = merged[start];
-    if (w.stats.count() == 0) w.start = start, w.end = start + span;
-    w.stats.Merge(it->second);
+  if (open->stats.count() > 0 && report.windows.size() < query.limit) report.windows.push_back(rate_open(*open, open_now));
+  for (auto it = closed->rbegin(); it != closed->rend() && report.windows.size() < query.limit; ++it) {
+    report.windows.push_back(rate_closed(*it));
   }
-  const int64_t now_s = UnixSeconds(now);
-  for (const auto& [start, w] : merged) report.windows.push_back(Rate(w, start + span > now_s));
   return report;
 }
 
@@ -396,16 +443,25 @@ std::string DriftMonitor::Encode() {
   w.U64(kept);
   w.Floats(recent_.data(), kept * dim_);
   w.Floats(recent_norms_.data(), kept);
-  auto put_window = [&w](const TimedWindow& t) {
+  auto put_open = [&w](const OpenWindow& t) {
     w.U64(static_cast<uint64_t>(t.start));
     w.U64(static_cast<uint64_t>(t.end));
     w.Blob(t.stats.Encode());
   };
-  put_window(current_);
-  w.U64(closed_.size());
-  for (const TimedWindow& t : closed_) put_window(t);
-  w.U64(buckets_.size());
-  for (const auto& [start, stats] : buckets_) put_window(TimedWindow{start, start, stats});
+  auto put_closed = [&w](const std::deque<ClosedWindow>& list) {
+    w.U64(list.size());
+    for (const ClosedWindow& t : list) {
+      w.U64(static_cast<uint64_t>(t.start));
+      w.U64(static_cast<uint64_t>(t.end));
+      PutMetrics(w, t.sampled, t.metrics);
+    }
+  };
+  put_open(current_);
+  put_closed(closed_);
+  for (int s = 0; s < kSpans; ++s) {
+    put_open(open_span_[s]);
+    put_closed(closed_span_[s]);
+  }
   return std::move(w.out());
 }
 
@@ -434,29 +490,33 @@ Result<std::unique_ptr<DriftMonitor>> DriftMonitor::Decode(size_t dim, std::stri
   }
   m->recent_count_ = kept;
   m->recent_next_ = kept % config.reference_size;
-  auto get_window = [&](TimedWindow* w) -> bool {
+  auto get_open = [&](OpenWindow* w) -> bool {
     uint64_t start = 0, end = 0;
     if (!r.U64(&start) || !r.U64(&end) || !r.Blob(&blob)) return false;
     auto stats = DriftWindow::Decode(blob);
     if (!stats.ok()) return false;
     // Its sizes must be the reference's, or adding to it would overrun.
-    if (stats->count() == 0 && m->reference_) *stats = DriftWindow(*m->reference_);
     if (stats->count() > 0 && (!m->reference_ || !stats->Matches(*m->reference_))) return false;
-    *w = TimedWindow{static_cast<int64_t>(start), static_cast<int64_t>(end), std::move(*stats)};
+    if (stats->count() == 0) *stats = m->reference_ ? DriftWindow(*m->reference_) : DriftWindow();
+    *w = OpenWindow{static_cast<int64_t>(start), static_cast<int64_t>(end), std::move(*stats)};
     return true;
   };
-  uint64_t n = 0;
-  if (!get_window(&m->current_) || !r.U64(&n) || n > config.history) return corrupt();
-  for (uint64_t i = 0; i < n; ++i) {
-    TimedWindow w;
-    if (!get_window(&w)) return corrupt();
-    m->closed_.push_back(std::move(w));
-  }
-  if (!r.U64(&n) || n > config.time_history) return corrupt();
-  for (uint64_t i = 0; i < n; ++i) {
-    TimedWindow w;
-    if (!get_window(&w)) return corrupt();
-    m->buckets_[w.start] = std::move(w.stats);
+  auto get_closed = [&](std::deque<ClosedWindow>* list, size_t max) -> bool {
+    uint64_t n = 0;
+    if (!r.U64(&n) || n > max) return false;
+    for (uint64_t i = 0; i < n; ++i) {
+      ClosedWindow w;
+      uint64_t start = 0, end = 0;
+      if (!r.U64(&start) || !r.U64(&end) || !GetMetrics(r, &w.sampled, &w.metrics)) return false;
+      w.start = static_cast<int64_t>(start);
+      w.end = static_cast<int64_t>(end);
+      list->push_back(w);
+    }
+    return true;
+  };
+  if (!get_open(&m->current_) || !get_closed(&m->closed_, config.history)) return corrupt();
+  for (int s = 0; s < kSpans; ++s) {
+    if (!get_open(&m->open_span_[s]) || !get_closed(&m->closed_span_[s], config.time_history)) return corrupt();
   }
   if (!r.done()) return corrupt();
   m->dirty_ = false;

@@ -4,16 +4,18 @@
 // The reference is the first `reference_size` accepted points, or a baseline
 // the user pins (the most recent `reference_size` points). Every accepted
 // point then goes into the current count window (closed every
-// `window_points` points; the last `history` are kept) and the current time
-// bucket (`bucket_seconds` long; the last `time_history` are kept). Windows
-// are mergeable, so longer time windows are sums of buckets.
+// `window_points` points) and the current minute, hour and day (closed when
+// the clock passes their end). Only open windows keep full statistics; a
+// closed window keeps its metrics (a few numbers), so `history` count windows
+// and `time_history` windows of each span cost little memory and little to
+// save, whatever the dimension.
 //
 // Status (ok / warning / drift) comes from the latest closed count window (or
 // the open one once it holds `min_points`), each metric against its warning
-// and drift thresholds; the metrics that tripped the status are named.
+// and drift thresholds (as they are when asked); the metrics that tripped the
+// status are named.
 //
-// Thread safety: every method may be called concurrently (one mutex; Observe
-// runs after a write is applied, off the write's critical path).
+// Thread safety: every method may be called concurrently (one mutex).
 #pragma once
 
 #include <chrono>
@@ -58,9 +60,8 @@ struct DriftConfig {
   bool enabled = true;
   size_t reference_size = 10000;
   size_t window_points = 1000;
-  size_t history = 100;
-  int64_t bucket_seconds = 60;
-  size_t time_history = 1440;
+  size_t history = 100;        // closed count windows kept
+  size_t time_history = 1440;  // closed minutes, hours and days kept (each)
   size_t min_points = 100;
   DriftThresholds thresholds;
   DriftParams params;
@@ -112,11 +113,10 @@ class DriftMonitor {
   // Points refused for NaN or infinite values.
   void NoteNonFinite(uint64_t n);
 
-  // `window`: "count" (the count windows), or "minute"/"hour"/"day"-style
-  // time windows of `seconds` merged from buckets.
+  // `window`: "count", "minute", "hour" or "day"; newest first, the open one
+  // (if it has points) first.
   struct Query {
     std::string window = "count";
-    int64_t seconds = 0;  // for time windows
     size_t limit = 20;
   };
   DriftReport Report(const Query& query, Clock::time_point now = Clock::now()) const;
@@ -137,14 +137,28 @@ class DriftMonitor {
   static Result<std::unique_ptr<DriftMonitor>> Decode(size_t dim, std::string_view in);
 
  private:
-  struct TimedWindow {
-    int64_t start = 0, end = 0;
+  // An open window: full statistics, to which points are added.
+  struct OpenWindow {
+    int64_t start = 0, end = 0;  // unix seconds (end: the last point's, or the span's end)
     DriftWindow stats;
   };
+  // A closed window: its metrics only.
+  struct ClosedWindow {
+    int64_t start = 0, end = 0;
+    uint64_t sampled = 0;
+    DriftMetrics metrics;
+  };
+  // The minute, the hour and the day.
+  static constexpr int kSpans = 3;
+  static constexpr int64_t kSpanSeconds[kSpans] = {60, 3600, 86400};
+
   void AddToWindowsLocked(MatrixView vectors, std::span<const float> norms, uint64_t first_index, int64_t now);
+  // Closes the time windows whose span has ended by `now`.
+  void RollTimeWindowsLocked(int64_t now);
+  ClosedWindow CloseLocked(const OpenWindow& w) const;
   void RememberLocked(MatrixView vectors, std::span<const float> norms);
   Status BuildReferenceLocked(int64_t now);
-  DriftWindowReport Rate(const TimedWindow& w, bool open) const;
+  DriftWindowReport Rate(int64_t start, int64_t end, bool open, uint64_t sampled, const DriftMetrics& m) const;
   void ResetWindowsLocked();
   void ResetBaselineLocked();
 
@@ -161,9 +175,10 @@ class DriftMonitor {
   size_t recent_next_ = 0, recent_count_ = 0;
   uint64_t observed_ = 0;
   uint64_t non_finite_ = 0;
-  TimedWindow current_;
-  std::deque<TimedWindow> closed_;          // newest last
-  std::map<int64_t, DriftWindow> buckets_;  // by bucket start (unix seconds)
+  OpenWindow current_;                       // the count window
+  std::deque<ClosedWindow> closed_;          // count windows, newest last
+  OpenWindow open_span_[kSpans];             // the current minute, hour, day (stats empty until a point)
+  std::deque<ClosedWindow> closed_span_[kSpans];  // newest last
   FingerprintSet window_hashes_;  // of the current count window's vectors (duplicates)
   bool dirty_ = false;
 };

@@ -14,7 +14,9 @@ namespace {
 
 // OpenBLAS runs an sgemm on its thread pool when m * n * k is above 262144
 // (interface/gemm.c); blocks stay under half of that so the projection runs
-// on the writer's thread and never wakes (or spins) the pool.
+// on the calling thread and never wakes (or spins) the pool. A single point
+// is over it only when features x dim is (more than 4096 dims at the
+// default 64 features); such a call may use the pool.
 constexpr size_t kSingleThreadedGemm = 131072;
 
 // Rounds to the nearest integer without SSE4.1's roundpd: adding 1.5 * 2^52
@@ -31,12 +33,17 @@ constexpr double kArgLimit = 1e15;  // beyond this, x has no fraction of a turn 
 inline double ClampArg(double x) { return x > -kArgLimit && x < kArgLimit ? x : (x > 0 ? kArgLimit : x < 0 ? -kArgLimit : 0); }
 
 // cos(x) for |x| <= kArgLimit, branch-free. r = x mod 2 pi lies in
-// [-pi, pi] (up to the rounding of k * 2 pi: 0.125 at 1e15); then cos(r / 4)
+// [-pi, pi] (just beyond it near 1e15, where kLow * k rounds); then cos(r / 4)
 // by its Taylor series to y^12 (|y| <= pi/4 + 0.04: truncation < 1e-12) and
 // two double-angle steps, cos 2a = 2 cos^2 a - 1.
 inline double CosKernel(double x) {
+  // 2 pi in two parts (Cody-Waite): k * kHigh is exact for |k| < 2^45, so the
+  // reduction loses nothing to rounding of k * 2 pi.
   constexpr double kTwoPi = 2 * std::numbers::pi;
-  const double r = x - RoundToInt(x * (1 / kTwoPi)) * kTwoPi;
+  constexpr double kHigh = 6.28125;  // 201 / 32: 8 significant bits
+  constexpr double kLow = 1.9353071795864769252867665590057684e-3;  // 2 pi - kHigh, from 2 pi's digits
+  const double k = RoundToInt(x * (1 / kTwoPi));
+  const double r = (x - k * kHigh) - k * kLow;
   const double y = r * 0.25, y2 = y * y;
   double c = 1.0 / 479001600;  // 1/12!
   c = c * y2 - 1.0 / 3628800;

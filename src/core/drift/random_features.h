@@ -12,7 +12,7 @@
 
 namespace sextant {
 
-// cos(x), within 1e-11 of std::cos for |x| < 1e6 (arguments here are
+// cos(x), within 1e-12 of std::cos for |x| < 1e6 (arguments here are
 // projections of embeddings: a few units, hundreds for scaled garbage).
 // Beyond that, and for inf or NaN, the value is some number in [-1, 1].
 double PolynomialCos(double x);
