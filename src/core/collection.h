@@ -154,9 +154,9 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // Points a handler refused for NaN or infinite values before they reached
   // the collection (they count as drift anomalies).
   void NoteNonFiniteRejected(uint64_t n);
-  // Called by the DriftWorker: feeds the batches queued when it starts, saves
-  // if due, and schedules the collection again if more came meanwhile.
-  void DrainDriftQueue();
+  // Called by the DriftWorker: feeds the batches queued when it starts and
+  // saves if due; true when more came meanwhile (the worker comes back).
+  bool DrainDriftQueue();
 
   // Test hook: blocks until no frozen segment is waiting to be indexed.
   void TEST_WaitForIndexing() const;

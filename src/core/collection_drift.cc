@@ -66,7 +66,7 @@ void Collection::ObserveDrift(std::vector<float> rows, std::vector<float> norms)
   if (schedule) env_.drift_worker->Schedule(weak_from_this());
 }
 
-void Collection::DrainDriftQueue() {
+bool Collection::DrainDriftQueue() {
   // A slice: the batches queued when it starts, so that one busy collection
   // neither holds the worker from the others nor goes unsaved while its
   // writers keep the queue full.
@@ -85,17 +85,12 @@ void Collection::DrainDriftQueue() {
     drift_queue_.clear();
     drift_queue_cv_.notify_all();
   }
-  bool again = false;
-  {
-    std::lock_guard<std::mutex> lock(drift_queue_mu_);
-    // Checked and cleared in one critical section: no batch is left behind.
-    if (drift_queue_.empty()) {
-      drift_scheduled_ = false;
-    } else {
-      again = true;
-    }
-  }
-  if (again) env_.drift_worker->Schedule(weak_from_this());  // behind the other collections
+  std::lock_guard<std::mutex> lock(drift_queue_mu_);
+  // Checked and cleared in one critical section: no batch is left behind.
+  // More queued meanwhile: the worker comes back, behind the other collections.
+  if (!drift_queue_.empty()) return true;
+  drift_scheduled_ = false;
+  return false;
 }
 
 bool Collection::FeedOneDriftBatch(uint64_t up_to) {

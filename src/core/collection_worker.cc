@@ -1,0 +1,63 @@
+#include "core/collection_worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/thread_priority.h"
+#include "core/collection.h"
+
+namespace sextant {
+
+CollectionWorker::CollectionWorker(std::string name, int nice, Step step)
+    : name_(std::move(name)), step_(std::move(step)), worker_([this, nice] { Run(nice); }) {}
+
+CollectionWorker::~CollectionWorker() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  worker_.join();
+}
+
+void CollectionWorker::Schedule(std::weak_ptr<Collection> collection) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(std::move(collection));
+  }
+  cv_.notify_one();
+}
+
+size_t CollectionWorker::QueueLength() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size() + busy_;
+}
+
+void CollectionWorker::Run(int nice) {
+  if (const std::string error = LowerThreadPriority(nice); !error.empty()) {
+    spdlog::warn("{}: cannot lower its CPU priority: {}", name_, error);
+  }
+  while (true) {
+    std::shared_ptr<Collection> collection;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      if (stop_) return;
+      collection = queue_.front().lock();
+      queue_.pop_front();
+      if (!collection) continue;
+      ++busy_;
+    }
+    bool more = false;
+    try {
+      more = step_(*collection);
+    } catch (const std::exception& e) {
+      // A bug, but the thread (and the other collections) survive it.
+      spdlog::error("{}: collection {}: {}", name_, collection->name(), e.what());
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    --busy_;
+    if (more && !stop_) queue_.push_back(collection);
+  }
+}
+
+}  // namespace sextant
