@@ -5,9 +5,11 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <thread>
 
 #include "core/collection.h"
 #include "core/drift/drift_monitor.h"
@@ -484,6 +486,60 @@ TEST_CASE("Minutes, hours and days close by the clock and survive an encode and 
   auto decoded = DriftMonitor::Decode(100, monitor.Encode());
   REQUIRE(decoded.ok());
   check(**decoded);
+}
+
+}  // namespace sextant
+
+namespace sextant {
+
+TEST_CASE("Drift under concurrent writers, reports, config edits and pins counts every write once",
+          "[core][drift][concurrency]") {
+  testing::TempDir tmp;
+  DriftWorker worker;
+  Collection::Env env;
+  env.drift_worker = &worker;
+  auto created = Collection::Create(tmp.Sub("c"), "c", testing::SmallConfig(100, Metric::kCosine, 0), env);
+  REQUIRE(created.ok());
+  std::shared_ptr<Collection> c = *created;
+  REQUIRE(c->UpdateDriftConfig([](DriftConfig* config) {
+    config->reference_size = 500;
+    config->window_points = 200;
+    return Status::OK();
+  }).ok());
+  constexpr size_t kWriters = 3, kBatches = 20, kBatch = 50;
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < kWriters; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t b = 0; b < kBatches; ++b) {
+        std::vector<PointInput> points;
+        for (size_t i = 0; i < kBatch; ++i) {
+          const size_t id = (t * kBatches + b) * kBatch + i;
+          points.push_back(PointInput{PointId::Num(id), std::vector<float>(Glove().row(id), Glove().row(id) + 100), ""});
+        }
+        if (!c->Upsert(std::move(points)).ok()) failed = true;
+      }
+    });
+  }
+  // Readers and editors meanwhile (Catch2 assertions stay on this thread).
+  threads.emplace_back([&] {
+    for (int i = 0; i < 20; ++i) {
+      (void)c->Drift({.window = "count", .limit = 5});
+      if (!c->UpdateDriftConfig([](DriftConfig* config) {
+             config->min_points = config->min_points == 100 ? 50 : 100;  // keeps the windows
+             return Status::OK();
+           }).ok()) {
+        failed = true;
+      }
+    }
+  });
+  for (auto& t : threads) t.join();
+  CHECK_FALSE(failed);
+  const DriftReport report = c->Drift({.window = "count", .limit = 100});
+  CHECK(report.observed == kWriters * kBatches * kBatch);
+  uint64_t windowed = 0;
+  for (const auto& w : report.windows) windowed += w.metrics.count;
+  CHECK(windowed == report.observed - 500);  // every point after the reference, in one window
 }
 
 }  // namespace sextant
