@@ -25,25 +25,22 @@ struct Stream {
   std::vector<size_t> order;  // shuffled: the files are sorted (glove by word frequency)
 };
 
+// A dataset's rows in a fixed shuffled order.
+Stream Shuffled(const std::string& file, uint32_t seed) {
+  Stream s{ReadFvecs(SharedDataDir() + file), {}};
+  s.order.resize(s.data.rows);
+  std::iota(s.order.begin(), s.order.end(), 0);
+  std::shuffle(s.order.begin(), s.order.end(), std::mt19937(seed));
+  return s;
+}
+
 const Stream& Words() {
-  static const Stream s = [] {
-    Stream s{ReadFvecs(SharedDataDir() + "/glove100/base.fvecs"), {}};
-    s.order.resize(s.data.rows);
-    std::iota(s.order.begin(), s.order.end(), 0);
-    std::shuffle(s.order.begin(), s.order.end(), std::mt19937(11));
-    return s;
-  }();
+  static const Stream s = Shuffled("/glove100/base.fvecs", 11);
   return s;
 }
 
 const Stream& Definitions() {
-  static const Stream s = [] {
-    Stream s{ReadFvecs(SharedDataDir() + "/wordnet-glove/base.fvecs"), {}};
-    s.order.resize(s.data.rows);
-    std::iota(s.order.begin(), s.order.end(), 0);
-    std::shuffle(s.order.begin(), s.order.end(), std::mt19937(12));
-    return s;
-  }();
+  static const Stream s = Shuffled("/wordnet-glove/base.fvecs", 12);
   return s;
 }
 
