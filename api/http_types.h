@@ -48,6 +48,9 @@ struct HttpRequest {
   std::map<std::string, std::string> query;
   std::map<std::string, std::string> path_params;  // filled by the Router
   std::string content_type;
+  // The API key the client sent: the `api-key` header, else the token of
+  // `Authorization: Bearer <token>`; empty when neither (api/auth.h).
+  std::string api_key;
   std::string body;
   // Streaming routes: the body as it arrives (`body` stays empty).
   BodyReader* body_reader = nullptr;

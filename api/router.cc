@@ -25,6 +25,11 @@ void Router::Add(const std::string& method, const std::string& pattern, Handler 
   routes_.push_back(Route{method, pattern, SplitPath(pattern), std::move(handler)});
 }
 
+void Router::AddOpen(const std::string& method, const std::string& pattern, Handler handler) {
+  Add(method, pattern, std::move(handler));
+  routes_.back().open = true;
+}
+
 void Router::AddWrite(const std::string& method, const std::string& pattern, Handler handler) {
   Add(method, pattern, std::move(handler));
   routes_.back().waits_for_disk = true;
@@ -89,6 +94,16 @@ HttpResponse Router::Run(const Resolved& resolved, const HttpRequest& request) c
 }
 
 HttpResponse Router::RunHandler(const Resolved& resolved, const HttpRequest& request) const {
+  // Keys first: without one, a client learns nothing, not even which paths exist.
+  if (resolved.route == nullptr || !resolved.route->open) {
+    const bool write = resolved.route != nullptr && resolved.route->writes();
+    switch (CheckAccess(keys_, request.api_key, write)) {
+      case Access::kAllowed: break;
+      case Access::kMissing: return ErrorResponse(401, "Unauthorized: send an api-key header or Authorization: Bearer <key>");
+      case Access::kInvalid: return ErrorResponse(401, "Unauthorized: invalid API key");
+      case Access::kReadOnly: return ErrorResponse(403, "Forbidden: the read-only API key cannot call " + request.method + " " + request.path);
+    }
+  }
   if (resolved.route != nullptr) {
     if (resolved.route->streams_body && request.body_reader == nullptr) {
       // Called without a socket (tests): the body in memory is the stream.

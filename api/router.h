@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "api/auth.h"
 #include "api/http_types.h"
 #include "api/metrics/route_stats.h"
 
@@ -25,6 +26,11 @@ class Router {
     Handler handler;
     bool waits_for_disk = false;
     bool streams_body = false;
+    bool open = false;  // answered without an API key (health probes)
+    // Whether it changes anything: a read-only key may not call it. Every
+    // route added with AddWrite or AddStream, and no other (a test lists the
+    // POST routes that only read).
+    bool writes() const { return waits_for_disk || streams_body; }
     std::shared_ptr<RouteStats> stats = std::make_shared<RouteStats>();
   };
   // The outcome of routing one request: its route, or the status to answer.
@@ -44,12 +50,18 @@ class Router {
   // request.body_reader (bulk uploads, snapshot uploads): no body limit, and
   // memory bounded by the server's read-ahead, not by the body.
   void AddStream(const std::string& method, const std::string& pattern, Handler handler);
+  // A route answered whatever the API key (health probes).
+  void AddOpen(const std::string& method, const std::string& pattern, Handler handler);
+  // The keys requests must present (none by default). Set before serving.
+  void SetApiKeys(ApiKeys keys) { keys_ = std::move(keys); }
 
   // Finds the route of `request` and fills its path_params. The server resolves
   // on the I/O thread (to pick a pool) and runs the handler on the pool.
   Resolved Resolve(HttpRequest& request) const;
-  // Runs the resolved handler, or answers 404/405 in the error envelope; counts
-  // the request and its latency (the handler's time) under its route.
+  // Runs the resolved handler, or answers 404/405 in the error envelope (401
+  // or 403 first when API keys are set and the request's does not allow the
+  // route); counts the request and its latency (the handler's time) under
+  // its route.
   HttpResponse Run(const Resolved& resolved, const HttpRequest& request) const;
   HttpResponse Dispatch(HttpRequest& request) const { return Run(Resolve(request), request); }
   // Every registered (method, pattern), for documentation and tests.
@@ -62,6 +74,7 @@ class Router {
   HttpResponse RunHandler(const Resolved& resolved, const HttpRequest& request) const;
 
   std::vector<Route> routes_;
+  ApiKeys keys_;
   // Requests that matched no route (404) or no method (405).
   std::shared_ptr<RouteStats> unmatched_ = std::make_shared<RouteStats>();
 };

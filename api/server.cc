@@ -55,6 +55,15 @@ HttpRequest RequestHead(const http::request<Body>& req) {
   }
   auto ct = req.find(http::field::content_type);
   if (ct != req.end()) out.content_type = std::string(ct->value());
+  if (auto key = req.find("api-key"); key != req.end()) {
+    out.api_key = std::string(key->value());
+  } else if (auto auth = req.find(http::field::authorization); auth != req.end()) {
+    constexpr std::string_view kBearer = "Bearer ";
+    const std::string_view value(auth->value().data(), auth->value().size());
+    if (value.size() > kBearer.size() && value.substr(0, kBearer.size()) == kBearer) {
+      out.api_key = std::string(value.substr(kBearer.size()));
+    }
+  }
   return out;
 }
 

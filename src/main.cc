@@ -22,10 +22,17 @@ struct ServeFlags {
   size_t threads = 0;  // 0 = one per core
   size_t body_limit_mb = 32;
   std::string log_level = "info";
+  std::string api_key;            // read-write key; empty: no keys
+  std::string read_only_api_key;  // needs api_key
 };
 
 int Serve(const ServeFlags& flags) {
   spdlog::set_level(spdlog::level::from_str(flags.log_level));
+  if (flags.api_key.empty() && !flags.read_only_api_key.empty()) {
+    // A read-only key alone would leave writes open to anyone: refuse to start.
+    spdlog::critical("--read-only-api-key needs --api-key (SEXTANT_API_KEY) too");
+    return 2;
+  }
   const size_t threads =
       flags.threads != 0 ? flags.threads : std::max(1u, std::thread::hardware_concurrency());
   sextant::DatabaseOptions db_options;
@@ -38,6 +45,7 @@ int Serve(const ServeFlags& flags) {
   }
   sextant::api::Router router;
   sextant::api::RegisterAllRoutes(router, **db, kVersion);
+  router.SetApiKeys(sextant::api::ApiKeys{flags.api_key, flags.read_only_api_key});
   sextant::api::ServerOptions options;
   options.host = flags.host;
   options.port = flags.port;
@@ -76,6 +84,11 @@ int main(int argc, char** argv) {
       ->envname("SEXTANT_BODY_LIMIT_MB")->check(CLI::Range(1, 4096))->capture_default_str();
   serve->add_option("--log-level", flags.log_level, "trace|debug|info|warn|error")
       ->envname("SEXTANT_LOG_LEVEL")->capture_default_str();
+  // Keys are best given through the environment: flags show in `ps`.
+  serve->add_option("--api-key", flags.api_key, "Read-write API key (api-key header or Authorization: Bearer)")
+      ->envname("SEXTANT_API_KEY");
+  serve->add_option("--read-only-api-key", flags.read_only_api_key, "Read-only API key (needs --api-key)")
+      ->envname("SEXTANT_READ_ONLY_API_KEY");
 
   sextant::cli::ImportOptions import_options;
   CLI::App* import = app.add_subcommand(

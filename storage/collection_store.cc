@@ -341,10 +341,12 @@ class RocksCollectionStore final : public CollectionStore {
     return FromRocks(it->status(), "iterate op log");
   }
 
-  uint64_t DiskBytes() override {
-    uint64_t sst = 0;
-    db_->GetIntProperty("rocksdb.total-sst-files-size", &sst);
-    return sst;
+  Sizes GetSizes() override {
+    Sizes s;
+    db_->GetIntProperty("rocksdb.total-sst-files-size", &s.sst_bytes);
+    db_->GetIntProperty("rocksdb.cur-size-all-mem-tables", &s.memtable_bytes);
+    db_->GetIntProperty("rocksdb.estimate-live-data-size", &s.live_data_bytes);
+    return s;
   }
 
   Status Checkpoint(const std::string& dir) override {

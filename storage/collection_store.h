@@ -112,8 +112,13 @@ class CollectionStore {
   // Deletes the op-log records with seq < before (synced, atomic: a crash
   // leaves either all of them or none).
   virtual Status TrimOpLog(SeqNo before) = 0;
-  // Bytes on disk (SST + WAL), approximate.
-  virtual uint64_t DiskBytes() = 0;
+  // RocksDB's sizes, from its properties (cheap: no file is read).
+  struct Sizes {
+    uint64_t sst_bytes = 0;        // rocksdb.total-sst-files-size
+    uint64_t memtable_bytes = 0;   // rocksdb.cur-size-all-mem-tables
+    uint64_t live_data_bytes = 0;  // rocksdb.estimate-live-data-size
+  };
+  virtual Sizes GetSizes() = 0;
   // A consistent copy of the store as of now in `dir` (which must not exist):
   // RocksDB's checkpoint, hard links to the immutable files where the file
   // system allows and a copy of the rest, including every write appended and

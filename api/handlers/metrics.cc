@@ -46,13 +46,14 @@ void AppendCollections(Database& db, std::string* out) {
   struct Row {
     std::string labels;
     CollectionInfo info;
+    StoreSizes sizes;
     DriftReport drift;
   };
   std::vector<Row> rows;
   for (const std::string& name : db.ListCollections()) {
     auto c = db.GetCollection(name);
     if (!c.ok()) continue;  // dropped meanwhile
-    rows.push_back(Row{"collection=\"" + PrometheusLabel(name) + "\"", (*c)->Info(),
+    rows.push_back(Row{"collection=\"" + PrometheusLabel(name) + "\"", (*c)->Info(), (*c)->GetStoreSizes(),
                        (*c)->Drift(DriftMonitor::Query{.window = "count", .limit = 2}, /*flush=*/false)});
   }
 
@@ -62,6 +63,13 @@ void AppendCollections(Database& db, std::string* out) {
   for (const Row& r : rows) Sample("sextant_collection_indexed_vectors", r.labels, double(r.info.indexed_vectors_count), out);
   Header({"sextant_collection_segments", "gauge", "Segments of the collection."}, out);
   for (const Row& r : rows) Sample("sextant_collection_segments", r.labels, double(r.info.segments_count), out);
+
+  Header({"sextant_rocksdb_sst_bytes", "gauge", "Bytes of the collection store's SST files."}, out);
+  for (const Row& r : rows) Sample("sextant_rocksdb_sst_bytes", r.labels, double(r.sizes.sst_bytes), out);
+  Header({"sextant_rocksdb_memtable_bytes", "gauge", "Bytes of the collection store's memtables."}, out);
+  for (const Row& r : rows) Sample("sextant_rocksdb_memtable_bytes", r.labels, double(r.sizes.memtable_bytes), out);
+  Header({"sextant_rocksdb_live_data_bytes", "gauge", "RocksDB's estimate of the store's live data."}, out);
+  for (const Row& r : rows) Sample("sextant_rocksdb_live_data_bytes", r.labels, double(r.sizes.live_data_bytes), out);
 
   Header({"sextant_drift_enabled", "gauge", "1 when the collection's drift statistics are on."}, out);
   for (const Row& r : rows) Sample("sextant_drift_enabled", r.labels, r.drift.enabled ? 1 : 0, out);

@@ -15,7 +15,7 @@ void RegisterServiceRoutes(Router& router, Database& /*db*/, const std::string& 
   });
   for (const char* probe : {"healthz", "livez", "readyz"}) {
     const std::string text = std::string(probe) + " check passed";
-    router.Add("GET", std::string("/") + probe,
+    router.AddOpen("GET", std::string("/") + probe,
                [text](const HttpRequest&) { return HttpResponse{200, "text/plain", text, ""}; });
   }
 }

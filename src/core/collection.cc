@@ -147,6 +147,11 @@ Status Collection::UpdateConfig(const std::function<Status(CollectionConfig*)>& 
   return Status::OK();
 }
 
+StoreSizes Collection::GetStoreSizes() const {
+  const CollectionStore::Sizes s = store_->GetSizes();
+  return StoreSizes{s.sst_bytes, s.memtable_bytes, s.live_data_bytes};
+}
+
 CollectionInfo Collection::Info() const {
   CollectionInfo info;
   info.config = config();

@@ -122,6 +122,8 @@ class Collection : public std::enable_shared_from_this<Collection> {
   size_t Count() const;
   Result<size_t> Count(const Filter& filter) const;
   CollectionInfo Info() const;
+  // The store's RocksDB sizes (for /metrics).
+  StoreSizes GetStoreSizes() const;
 
   // Called by the optimizer thread: indexes one frozen segment. Sets *more when
   // another step is due.

@@ -92,6 +92,13 @@ struct ScrollPage {
   std::optional<PointId> next_page_offset;
 };
 
+// A collection store's RocksDB sizes, from its properties.
+struct StoreSizes {
+  uint64_t sst_bytes = 0;
+  uint64_t memtable_bytes = 0;
+  uint64_t live_data_bytes = 0;
+};
+
 struct CollectionInfo {
   enum class Status { kGreen, kYellow };
   Status status = Status::kGreen;   // yellow while segments wait to be indexed

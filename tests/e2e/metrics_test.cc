@@ -56,6 +56,8 @@ TEST_CASE("GET /metrics counts requests by route and status, with latency histog
   // Collections and the optimizer.
   CHECK(SampleValue(m, "sextant_collection_points{collection=\"m\"}") == 1);
   CHECK(SampleValue(m, "sextant_optimizer_queue") >= 0);
+  CHECK(SampleValue(m, "sextant_rocksdb_memtable_bytes{collection=\"m\"}") > 0);  // the upserted point
+  CHECK(SampleValue(m, "sextant_rocksdb_sst_bytes{collection=\"m\"}") >= 0);
   CHECK(SampleValue(m, "sextant_drift_enabled{collection=\"m\"}") == 1);
   CHECK(SampleValue(m, "sextant_drift_status{collection=\"m\"}") == 0);
   // Every line is a comment or `name{labels} value`.

@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -19,6 +20,14 @@ struct HttpResult {
 class HttpClient {
  public:
   explicit HttpClient(uint16_t port) : port_(port) {}
+  // Sent with every request from now on ("" removes it).
+  void SetHeader(const std::string& name, const std::string& value) {
+    if (value.empty()) {
+      headers_.erase(name);
+    } else {
+      headers_[name] = value;
+    }
+  }
 
   HttpResult Request(const std::string& method, const std::string& target, const std::string& body = "",
                      const std::string& content_type = "application/json") {
@@ -29,6 +38,7 @@ class HttpClient {
         http::request<http::string_body> req(http::string_to_verb(method), target, 11);
         req.set(http::field::host, "127.0.0.1");
         req.set(http::field::content_type, content_type);
+        for (const auto& [name, value] : headers_) req.set(name, value);
         req.keep_alive(true);
         req.body() = body;
         req.prepare_payload();
@@ -61,6 +71,7 @@ class HttpClient {
     stream_->connect(ep);
   }
   uint16_t port_;
+  std::map<std::string, std::string> headers_;
   boost::asio::io_context ioc_;
   std::optional<boost::beast::tcp_stream> stream_;
 };
