@@ -3,6 +3,8 @@
 
 #include "api/error_mapping.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -90,7 +92,38 @@ HttpResponse Router::Run(const Resolved& resolved, const HttpRequest& request) c
   HttpResponse response = RunHandler(resolved, request);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   (resolved.route != nullptr ? *resolved.route->stats : *unmatched_).Record(response.status, seconds);
+  if (slow_query_.count() > 0 && seconds * 1000 >= slow_query_.count()) {
+    LogSlowRequest(resolved, request, response.status, seconds);
+  }
   return response;
+}
+
+namespace {
+
+// The start of a request body for the log: enough to see the filter and the
+// parameters of a search; never the API key (it is in a header).
+std::string BodyExcerpt(const HttpRequest& request) {
+  constexpr size_t kMax = 1024;
+  if (request.body_reader != nullptr) return "(streamed)";
+  std::string out = request.body.substr(0, kMax);
+  for (char& c : out) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  if (request.body.size() > kMax) {
+    out += "... (";
+    out += std::to_string(request.body.size());
+    out += " bytes)";
+  }
+  return out;
+}
+
+}  // namespace
+
+void Router::LogSlowRequest(const Resolved& resolved, const HttpRequest& request, int status,
+                            double seconds) const {
+  spdlog::warn("slow request: {} {} (route {}) took {:.1f} ms, status {}, body: {}", request.method, request.path,
+               resolved.route != nullptr ? resolved.route->pattern : "unmatched", seconds * 1000, status,
+               BodyExcerpt(request));
 }
 
 HttpResponse Router::RunHandler(const Resolved& resolved, const HttpRequest& request) const {

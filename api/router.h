@@ -4,6 +4,7 @@
 // error envelope.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -54,6 +55,10 @@ class Router {
   void AddOpen(const std::string& method, const std::string& pattern, Handler handler);
   // The keys requests must present (none by default). Set before serving.
   void SetApiKeys(ApiKeys keys) { keys_ = std::move(keys); }
+  // Requests whose handler takes at least this long are logged at warn level
+  // with their route, status and the start of their body (0 = never). Set
+  // before serving.
+  void SetSlowQueryThreshold(std::chrono::duration<double, std::milli> threshold) { slow_query_ = threshold; }
 
   // Finds the route of `request` and fills its path_params. The server resolves
   // on the I/O thread (to pick a pool) and runs the handler on the pool.
@@ -72,9 +77,11 @@ class Router {
 
  private:
   HttpResponse RunHandler(const Resolved& resolved, const HttpRequest& request) const;
+  void LogSlowRequest(const Resolved& resolved, const HttpRequest& request, int status, double seconds) const;
 
   std::vector<Route> routes_;
   ApiKeys keys_;
+  std::chrono::duration<double, std::milli> slow_query_{0};
   // Requests that matched no route (404) or no method (405).
   std::shared_ptr<RouteStats> unmatched_ = std::make_shared<RouteStats>();
 };

@@ -1,5 +1,7 @@
 // The only file that includes Boost.Beast / Asio. Shape after Beast's
 // advanced_server example: listener -> session -> handler, strand per session.
+// With a certificate the server speaks HTTPS only: the same Session over a
+// TLS stream (advanced_server_flex), never both on one port.
 #include "api/server.h"
 #include "api/http_text.h"
 
@@ -13,7 +15,9 @@
 #include <functional>
 #include <mutex>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/file_body.hpp>
@@ -160,6 +164,9 @@ class HttpServer::Impl {
         streams_(std::max<size_t>(options_.stream_threads, 1)) {}
 
   Status Start() {
+    if (!options_.tls_cert_file.empty()) {
+      if (auto s = LoadTls(); !s.ok()) return s;
+    }
     beast::error_code ec;
     auto address = asio::ip::make_address(options_.host, ec);
     if (ec) return Status::InvalidArgument("bad host " + options_.host + ": " + ec.message());
@@ -257,6 +264,23 @@ class HttpServer::Impl {
  private:
   void DoAccept();
 
+  // TLS 1.2 and 1.3 only, with the certificate chain and key of the options.
+  Status LoadTls() {
+    try {
+      tls_.emplace(asio::ssl::context::tls_server);
+      tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                        asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+      tls_->use_certificate_chain_file(options_.tls_cert_file);
+      tls_->use_private_key_file(options_.tls_key_file, asio::ssl::context::pem);
+    } catch (const boost::system::system_error& e) {
+      tls_.reset();
+      return Status::InvalidArgument("cannot load the TLS certificate " + options_.tls_cert_file + " and key " +
+                                     options_.tls_key_file + ": " + e.what());
+    }
+    return Status::OK();
+  }
+
   ServerOptions options_;
   const Router& router_;
   asio::io_context ioc_;
@@ -265,6 +289,7 @@ class HttpServer::Impl {
   asio::thread_pool compute_;
   asio::thread_pool writers_;
   asio::thread_pool streams_;
+  std::optional<asio::ssl::context> tls_;  // set: HTTPS only
   uint16_t port_ = 0;
   std::atomic<int> in_flight_{0};
   std::atomic<bool> stopping_{false};
@@ -275,23 +300,46 @@ class HttpServer::Impl {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection: reads requests, hands them to the pools, writes answers.
+// `Stream` is PlainStream or TlsStream; timeouts live on the TCP layer.
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+
  public:
-  Session(tcp::socket&& socket, HttpServer::Impl& server)
-      : stream_(std::move(socket)), server_(server) {}
+  // `stream_args`: the socket, and the TLS context for a TlsStream.
+  template <typename... StreamArgs>
+  Session(HttpServer::Impl& server, StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...), server_(server) {}
 
   void Run() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if constexpr (kTls) {
+        self->Tcp().expires_after(self->server_.options().read_timeout);
+        self->stream_.async_handshake(asio::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return;  // not TLS, or a bad client: nothing to answer
+          self->DoRead();
+        });
+      } else {
+        self->DoRead();
+      }
+    });
   }
 
  private:
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
   void DoRead() {
     if (buffer_.size() == 0 && buffer_.capacity() > kSmallBody) buffer_.shrink_to_fit();
     parser_.emplace();
     // The limit depends on the route (streaming routes have none), so it is
     // set once the header is read (StartBody).
     parser_->body_limit(boost::none);
-    stream_.expires_after(server_.options().idle_timeout);
+    Tcp().expires_after(server_.options().idle_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, size_t) {
                               self->OnHeader(ec);
@@ -328,7 +376,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return OnReadError(http::error::body_limit);
     }
     parser_->body_limit(server_.options().body_limit);  // chunked bodies: as they arrive
-    stream_.expires_after(server_.options().read_timeout);
+    Tcp().expires_after(server_.options().read_timeout);
     http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec) return self->OnReadError(ec);
       self->OnRequest();
@@ -401,7 +449,7 @@ class Session : public std::enable_shared_from_this<Session> {
     body.size = chunk_.size();
     body.more = true;
     reading_chunk_ = true;
-    stream_.expires_after(server_.options().read_timeout);
+    Tcp().expires_after(server_.options().read_timeout);
     http::async_read_some(stream_, buffer_, *stream_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
       self->OnChunk(ec);
     });
@@ -484,12 +532,12 @@ class Session : public std::enable_shared_from_this<Session> {
         res->prepare_payload();
         // A download may take long; the timeout is per operation, so allow
         // the write time for every 16 MiB at the slowest.
-        stream_.expires_after(server_.options().write_timeout * (1 + res->body().size() / (16 << 20)));
+        Tcp().expires_after(server_.options().write_timeout * (1 + res->body().size() / (16 << 20)));
         return SendWritten(res);
       }
     }
     auto res = ToBeast(std::move(response), version, keep_alive);
-    stream_.expires_after(server_.options().write_timeout);
+    Tcp().expires_after(server_.options().write_timeout);
     SendWritten(res);
   }
 
@@ -512,7 +560,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // For requests that never reached a handler (413, malformed HTTP).
   void SendAndClose(HttpResponse response) {
     auto res = ToBeast(std::move(response), 11, /*keep_alive=*/false);
-    stream_.expires_after(server_.options().write_timeout);
+    Tcp().expires_after(server_.options().write_timeout);
     http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code, size_t) {
       self->DrainAndClose();
     });
@@ -523,9 +571,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // would see "connection reset" instead of our answer; so stop sending, then
   // read and discard what still arrives for a few seconds.
   void DrainAndClose() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(std::chrono::seconds(5));
+    if constexpr (!kTls) {
+      // (Over TLS the answer said "Connection: close"; the client closes.)
+      beast::error_code ec;
+      Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+    Tcp().expires_after(std::chrono::seconds(5));
     DrainSome();
   }
 
@@ -538,13 +589,19 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+      // close_notify, so the client knows the end is not a truncation.
+      Tcp().expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
+    } else {
+      beast::error_code ec;
+      Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
   static constexpr size_t kSmallBody = 4096;
   static constexpr size_t kBodyReadBytes = 64 << 10;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::array<char, 16384> drain_buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -571,7 +628,11 @@ void HttpServer::Impl::DoAccept() {
       if (ec != asio::error::operation_aborted) spdlog::warn("accept: {}", ec.message());
       if (!acceptor_.is_open()) return;
     } else {
-      std::make_shared<Session>(std::move(socket), *this)->Run();
+      if (tls_) {
+        std::make_shared<Session<TlsStream>>(*this, std::move(socket), *tls_)->Run();
+      } else {
+        std::make_shared<Session<PlainStream>>(*this, std::move(socket))->Run();
+      }
     }
     if (acceptor_.is_open()) DoAccept();
   });

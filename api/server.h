@@ -27,6 +27,9 @@ struct ServerOptions {
   // never hold the threads other writes need; more streams than this wait
   // their turn (each holding at most a few MiB of its body meanwhile).
   size_t stream_threads = 4;
+  // PEM files; both set: HTTPS only (TLS 1.2+), Start() fails if they do not load.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   size_t body_limit = 32 << 20;         // bytes; larger bodies get 413 (Qdrant: 32 MB)
   std::chrono::seconds read_timeout{60};   // a request must arrive within this
   std::chrono::seconds write_timeout{60};  // a response must be sent within this

@@ -1,13 +1,17 @@
-// The composition root: command line and environment -> Database -> HTTP server.
+// The composition root: flags, environment and config file -> Database -> HTTP server.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "api/handlers/handlers.h"
 #include "api/router.h"
 #include "api/server.h"
 #include "cli/import_command.h"
+#include "cli/logging.h"
+#include "cli/serve_settings.h"
 #include "cli/snapshot_command.h"
 #include "core/database.h"
 
@@ -15,50 +19,45 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
-struct ServeFlags {
-  std::string host = "127.0.0.1";
-  uint16_t port = 6333;
-  std::string data_dir = "./data";
-  size_t threads = 0;  // 0 = one per core
-  size_t body_limit_mb = 32;
-  std::string log_level = "info";
-  std::string api_key;            // read-write key; empty: no keys
-  std::string read_only_api_key;  // needs api_key
-};
-
-int Serve(const ServeFlags& flags) {
-  spdlog::set_level(spdlog::level::from_str(flags.log_level));
-  if (flags.api_key.empty() && !flags.read_only_api_key.empty()) {
-    // A read-only key alone would leave writes open to anyone: refuse to start.
-    spdlog::critical("--read-only-api-key needs --api-key (SEXTANT_API_KEY) too");
+int Serve(const sextant::cli::ServeSettings& settings) {
+  if (auto s = sextant::cli::ConfigureLogging(settings.log_level, settings.log_format); !s.ok()) {
+    spdlog::critical("{}", s.message());
+    return 2;
+  }
+  if (auto s = sextant::cli::CheckServeSettings(settings); !s.ok()) {
+    spdlog::critical("{}", s.message());
     return 2;
   }
   const size_t threads =
-      flags.threads != 0 ? flags.threads : std::max(1u, std::thread::hardware_concurrency());
+      settings.threads != 0 ? settings.threads : std::max(1u, std::thread::hardware_concurrency());
   sextant::DatabaseOptions db_options;
-  db_options.data_dir = flags.data_dir;
+  db_options.data_dir = settings.data_dir;
   db_options.build_threads = threads;
   auto db = sextant::Database::Open(db_options);
   if (!db.ok()) {
-    spdlog::critical("cannot open data dir {}: {}", flags.data_dir, db.status().ToString());
+    spdlog::critical("cannot open data dir {}: {}", settings.data_dir, db.status().ToString());
     return 1;
   }
   sextant::api::Router router;
   sextant::api::RegisterAllRoutes(router, **db, kVersion);
-  router.SetApiKeys(sextant::api::ApiKeys{flags.api_key, flags.read_only_api_key});
+  router.SetApiKeys(sextant::api::ApiKeys{settings.api_key, settings.read_only_api_key});
+  router.SetSlowQueryThreshold(std::chrono::duration<double, std::milli>(settings.slow_query_ms));
   sextant::api::ServerOptions options;
-  options.host = flags.host;
-  options.port = flags.port;
+  options.host = settings.host;
+  options.port = settings.port;
   options.compute_threads = threads;
   options.io_threads = 1;
-  options.body_limit = flags.body_limit_mb << 20;
+  options.body_limit = settings.body_limit_mb << 20;
+  options.tls_cert_file = settings.tls_cert_file;
+  options.tls_key_file = settings.tls_key_file;
   sextant::api::HttpServer server(options, router);
   if (auto s = server.Start(); !s.ok()) {
     spdlog::critical("{}", s.ToString());
     return 1;
   }
-  spdlog::info("sextant {} listening on {}:{} (data in {}, {} threads)", kVersion, flags.host,
-               server.port(), flags.data_dir, threads);
+  spdlog::info("sextant {} listening on {}://{}:{} (data in {}, {} threads{})", kVersion,
+               options.tls_cert_file.empty() ? "http" : "https", settings.host, server.port(),
+               settings.data_dir, threads, settings.api_key.empty() ? "" : ", API keys required");
   server.Run();
   spdlog::info("stopped");
   return 0;
@@ -71,24 +70,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", kVersion);
   app.require_subcommand(1);
 
-  ServeFlags flags;
+  sextant::cli::ServeSettings settings;
   CLI::App* serve = app.add_subcommand("serve", "Run the HTTP server");
-  serve->add_option("--host", flags.host, "Address to listen on")->envname("SEXTANT_HOST")->capture_default_str();
-  serve->add_option("--port", flags.port, "Port to listen on (0 = any free port)")
-      ->envname("SEXTANT_PORT")->capture_default_str();
-  serve->add_option("--data-dir", flags.data_dir, "Where collections are stored")
-      ->envname("SEXTANT_DATA_DIR")->capture_default_str();
-  serve->add_option("--threads", flags.threads, "Request and indexing threads (0 = one per core)")
-      ->envname("SEXTANT_THREADS")->capture_default_str();
-  serve->add_option("--body-limit-mb", flags.body_limit_mb, "Largest request body accepted, in MiB")
-      ->envname("SEXTANT_BODY_LIMIT_MB")->check(CLI::Range(1, 4096))->capture_default_str();
-  serve->add_option("--log-level", flags.log_level, "trace|debug|info|warn|error")
-      ->envname("SEXTANT_LOG_LEVEL")->capture_default_str();
-  // Keys are best given through the environment: flags show in `ps`.
-  serve->add_option("--api-key", flags.api_key, "Read-write API key (api-key header or Authorization: Bearer)")
-      ->envname("SEXTANT_API_KEY");
-  serve->add_option("--read-only-api-key", flags.read_only_api_key, "Read-only API key (needs --api-key)")
-      ->envname("SEXTANT_READ_ONLY_API_KEY");
+  sextant::cli::AddServeOptions(serve, &settings);
 
   sextant::cli::ImportOptions import_options;
   CLI::App* import = app.add_subcommand(
@@ -124,7 +108,15 @@ int main(int argc, char** argv) {
   restore->add_option("file", restore_options.file, "Snapshot file")->required()->check(CLI::ExistingFile);
 
   CLI11_PARSE(app, argc, argv);
-  if (serve->parsed()) return Serve(flags);
+  if (serve->parsed()) {
+    if (!settings.config_file.empty()) {
+      if (auto s = sextant::cli::ApplyConfigFile(serve, settings.config_file); !s.ok()) {
+        std::fprintf(stderr, "sextant serve: %s\n", s.message().c_str());
+        return 2;
+      }
+    }
+    return Serve(settings);
+  }
   if (import->parsed()) return sextant::cli::RunImport(import_options);
   if (create->parsed()) return sextant::cli::RunSnapshotCreate(create_options);
   if (restore->parsed()) return sextant::cli::RunSnapshotRestore(restore_options);

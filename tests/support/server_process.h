@@ -3,6 +3,7 @@
 // SIGKILL for crash tests) on request or at scope exit.
 #pragma once
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "support/http_client.h"
+#include "support/https_client.h"
 
 namespace sextant::testing {
 
@@ -33,10 +35,15 @@ inline uint16_t FreeLoopbackPort() {
   return ntohs(addr.sin_port);
 }
 
+struct ServerProcessOptions {
+  std::string log_file;  // set: the server's stdout and stderr go (appended) there
+  std::string tls_ca;    // set: the server speaks HTTPS; readiness is probed with this CA
+};
+
 class ServerProcess {
  public:
-  ServerProcess(std::string data_dir, std::vector<std::string> extra_args = {})
-      : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)) {
+  ServerProcess(std::string data_dir, std::vector<std::string> extra_args = {}, ServerProcessOptions options = {})
+      : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)), options_(std::move(options)) {
     Start();
   }
   ~ServerProcess() { Stop(SIGKILL); }
@@ -48,6 +55,14 @@ class ServerProcess {
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     pid_ = ::fork();
     if (pid_ == 0) {
+      if (!options_.log_file.empty()) {
+        const int fd = ::open(options_.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+          ::dup2(fd, 1);
+          ::dup2(fd, 2);
+          ::close(fd);
+        }
+      }
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
@@ -57,8 +72,13 @@ class ServerProcess {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
       try {
-        HttpClient probe(port_);
-        if (probe.Get("/readyz").status == 200) return;
+        if (options_.tls_ca.empty()) {
+          HttpClient probe(port_);
+          if (probe.Get("/readyz").status == 200) return;
+        } else {
+          HttpsClient probe(port_, options_.tls_ca);
+          if (probe.Get("/readyz").status == 200) return;
+        }
       } catch (const std::exception&) {
       }
       int status = 0;
@@ -90,6 +110,7 @@ class ServerProcess {
  private:
   std::string data_dir_;
   std::vector<std::string> extra_args_;
+  ServerProcessOptions options_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
 };
