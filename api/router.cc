@@ -37,6 +37,11 @@ void Router::AddWrite(const std::string& method, const std::string& pattern, Han
   routes_.back().waits_for_disk = true;
 }
 
+void Router::AddLongRunning(const std::string& method, const std::string& pattern, Handler handler) {
+  Add(method, pattern, std::move(handler));
+  routes_.back().long_running = true;
+}
+
 void Router::AddStream(const std::string& method, const std::string& pattern, Handler handler) {
   AddWrite(method, pattern, std::move(handler));
   routes_.back().streams_body = true;

@@ -28,6 +28,9 @@ class Router {
     bool waits_for_disk = false;
     bool streams_body = false;
     bool open = false;  // answered without an API key (health probes)
+    // Holds its thread for seconds or minutes (benchmarks): run on the writer
+    // pool, never on the compute pool that searches need. Not a write.
+    bool long_running = false;
     // Whether it changes anything: a read-only key may not call it. Every
     // route added with AddWrite or AddStream, and no other (a test lists the
     // POST routes that only read).
@@ -40,6 +43,7 @@ class Router {
     int status = 0;
     bool waits_for_disk() const { return route != nullptr && route->waits_for_disk; }
     bool streams_body() const { return route != nullptr && route->streams_body; }
+    bool long_running() const { return route != nullptr && route->long_running; }
   };
 
   void Add(const std::string& method, const std::string& pattern, Handler handler);
@@ -51,6 +55,16 @@ class Router {
   // request.body_reader (bulk uploads, snapshot uploads): no body limit, and
   // memory bounded by the server's read-ahead, not by the body.
   void AddStream(const std::string& method, const std::string& pattern, Handler handler);
+  // A route whose handler waits long for work done elsewhere (a benchmark):
+  // the server runs it on its writer pool, so it holds no compute thread.
+  // Unlike AddWrite, a read-only key may call it.
+  void AddLongRunning(const std::string& method, const std::string& pattern, Handler handler);
+  // Called by the server when it starts stopping, before it waits for the
+  // requests in flight: long-running handlers end early. Set before serving.
+  void OnStop(std::function<void()> hook) { stop_hooks_.push_back(std::move(hook)); }
+  void NotifyStop() const {
+    for (const auto& hook : stop_hooks_) hook();
+  }
   // A route answered whatever the API key (health probes).
   void AddOpen(const std::string& method, const std::string& pattern, Handler handler);
   // The keys requests must present (none by default). Set before serving.
@@ -80,6 +94,7 @@ class Router {
   void LogSlowRequest(const Resolved& resolved, const HttpRequest& request, int status, double seconds) const;
 
   std::vector<Route> routes_;
+  std::vector<std::function<void()>> stop_hooks_;
   ApiKeys keys_;
   std::chrono::duration<double, std::milli> slow_query_{0};
   // Requests that matched no route (404) or no method (405).

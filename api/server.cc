@@ -205,6 +205,7 @@ class HttpServer::Impl {
   void Stop() {
     bool expected = false;
     if (!stopping_.compare_exchange_strong(expected, true)) return;
+    router_.NotifyStop();  // long-running handlers answer now rather than hold up the shutdown
     asio::post(acceptor_.get_executor(), [this] {
       beast::error_code ec;
       acceptor_.close(ec);
@@ -228,7 +229,9 @@ class HttpServer::Impl {
 
   template <typename Done>
   void Handle(HttpRequest request, const Router::Resolved& resolved, Done done) {
-    asio::thread_pool& pool = resolved.streams_body() ? streams_ : resolved.waits_for_disk() ? writers_ : compute_;
+    asio::thread_pool& pool = resolved.streams_body()                                   ? streams_
+                              : resolved.waits_for_disk() || resolved.long_running() ? writers_
+                                                                                       : compute_;
     asio::post(pool, [this, resolved, request = std::move(request), done = std::move(done)]() mutable {
       HttpResponse response;
       try {
@@ -284,6 +287,9 @@ class HttpServer::Impl {
   ServerOptions options_;
   const Router& router_;
   asio::io_context ioc_;
+  // Keeps Run() going until Stop() ends it: while handlers run on the pools
+  // the loop may have nothing else to do, and their answers must still go out.
+  asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
   asio::thread_pool compute_;

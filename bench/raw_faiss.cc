@@ -53,6 +53,10 @@ void RawFaissIvf::Add(const float* rows, size_t n) {
 void RawFaissIvf::SetNprobe(size_t nprobe) { state_->ivf->nprobe = nprobe; }
 
 std::vector<int64_t> RawFaissIvf::Search(const float* query, size_t k) const {
+  // OpenMP's thread count is per thread: searches from other threads than the
+  // one that called Add() must be told too (one query, one thread).
+  thread_local const bool single = (omp_set_num_threads(1), true);
+  (void)single;
   std::vector<float> distances(k);
   std::vector<faiss::Index::idx_t> labels(k);
   state_->top().search(1, query, static_cast<faiss::Index::idx_t>(k), distances.data(), labels.data());

@@ -60,4 +60,11 @@ std::vector<uint64_t> RawHnswlib::Search(const float* query, size_t k) const {
   return out;
 }
 
+size_t RawHnswlib::MemoryBytes() const {
+  const auto& h = *state_->hnsw;
+  size_t bytes = h.cur_element_count * h.size_data_per_element_;
+  for (size_t i = 0; i < h.cur_element_count; ++i) bytes += size_t(h.element_levels_[i]) * h.size_links_per_element_;
+  return bytes;
+}
+
 }  // namespace sextant::bench

@@ -19,6 +19,9 @@ class RawHnswlib {
   void SetEf(size_t ef);
   // Labels of the k nearest, nearest first.
   std::vector<uint64_t> Search(const float* query, size_t k) const;
+  // Bytes of the graph as hnswlib lays it out: level 0 (links, vector, label)
+  // per element added, plus the upper-level link lists.
+  size_t MemoryBytes() const;
 
  private:
   struct State;

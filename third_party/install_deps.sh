@@ -17,6 +17,8 @@ PACKAGES=(
   libcli11-dev                # command line
   libarchive-dev libssl-dev   # snapshots (tar, SHA-256), TLS
   catch2                      # unit tests (v2.13)
+  libhdf5-dev                 # sextant-bench: ann-benchmarks .hdf5 datasets
+  gnuplot-nox                 # sextant-bench: recall-QPS charts (PNG/SVG)
   nodejs                      # end-to-end tests with the real Qdrant JS client
 )
 

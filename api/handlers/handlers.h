@@ -18,8 +18,13 @@ void RegisterPayloadRoutes(Router& router, Database& db);
 void RegisterSnapshotRoutes(Router& router, Database& db);
 void RegisterBulkRoutes(Router& router, Database& db);
 void RegisterDriftRoutes(Router& router, Database& db);
+// POST/DELETE /collections/{collection_name}/benchmark (core/search_benchmark.h).
+void RegisterBenchmarkRoutes(Router& router, Database& db);
 // GET /metrics (Prometheus); reads `router`'s request counters.
 void RegisterMetricsRoutes(Router& router, Database& db);
+// GET /openapi.json: the embedded OpenAPI document (api/openapi/openapi.json),
+// its info.version set to `sextant_version`.
+void RegisterOpenApiRoutes(Router& router, const std::string& sextant_version);
 
 // All of the above.
 void RegisterAllRoutes(Router& router, Database& db, const std::string& sextant_version);

@@ -29,7 +29,9 @@ void RegisterAllRoutes(Router& router, Database& db, const std::string& sextant_
   RegisterSnapshotRoutes(router, db);
   RegisterBulkRoutes(router, db);
   RegisterDriftRoutes(router, db);
+  RegisterBenchmarkRoutes(router, db);
   RegisterMetricsRoutes(router, db);
+  RegisterOpenApiRoutes(router, sextant_version);
 }
 
 }  // namespace sextant::api

@@ -41,8 +41,8 @@ TEST_CASE("A read-only key may call exactly the routes that only read", "[api][a
   Router router;
   RegisterAllRoutes(router, *db, "test");
   router.SetApiKeys(ApiKeys{"rw-key", "ro-key"});
-  // The POST routes that only read (searches and retrievals): a new mutating
-  // route must be added with AddWrite or AddStream, or this list fails.
+  // The POST routes that only read (searches, retrievals, benchmarks): a new
+  // mutating route must be added with AddWrite or AddStream, or this list fails.
   const std::set<std::string> read_posts = {
       "/collections/{collection_name}/points",
       "/collections/{collection_name}/points/scroll",
@@ -51,7 +51,10 @@ TEST_CASE("A read-only key may call exactly the routes that only read", "[api][a
       "/collections/{collection_name}/points/search/batch",
       "/collections/{collection_name}/points/query",
       "/collections/{collection_name}/points/query/batch",
+      "/collections/{collection_name}/benchmark",
   };
+  // The DELETE routes that change nothing: cancelling a benchmark.
+  const std::set<std::string> read_deletes = {"/collections/{collection_name}/benchmark"};
   for (const auto& [method, pattern] : router.Routes()) {
     HttpRequest req;
     req.method = method;
@@ -60,7 +63,8 @@ TEST_CASE("A read-only key may call exactly the routes that only read", "[api][a
     }
     if (req.path.empty()) req.path = "/";
     req.api_key = "ro-key";
-    const bool reads = method == "GET" || (method == "POST" && read_posts.contains(pattern));
+    const bool reads = method == "GET" || (method == "POST" && read_posts.contains(pattern)) ||
+                       (method == "DELETE" && read_deletes.contains(pattern));
     INFO(method << " " << pattern);
     CHECK((router.Dispatch(req).status == 403) == !reads);
     // No key: 401, but for the health probes.
