@@ -196,7 +196,8 @@ void WriteCollectionInfo(JsonWriter& w, const CollectionInfo& info) {
   w.Key("hnsw_config").BeginObject().Key("m").Uint(c.hnsw.m).Key("ef_construct").Uint(c.hnsw.ef_construct);
   w.Key("full_scan_threshold").Uint(c.hnsw.full_scan_threshold).Key("ef").Uint(c.hnsw.ef).EndObject();
   w.Key("optimizer_config").BeginObject();
-  w.Key("deleted_threshold").Double(0.2).Key("vacuum_min_vector_number").Uint(1000);
+  w.Key("deleted_threshold").Double(Collection::kVacuumDeletedShare);
+  w.Key("vacuum_min_vector_number").Uint(Collection::kVacuumMinVectors);
   w.Key("default_segment_number").Uint(c.optimizer.default_segment_number);
   w.Key("max_segment_size").Uint(c.optimizer.max_segment_size_kb);
   w.Key("memmap_threshold").Null();

@@ -2,7 +2,8 @@
 # The issue-8 load run: a fresh server on loopback, siftsmall's 10,000 base
 # vectors imported, then wrk with bench/load/mixed.lua (80% search, 20% durable
 # upserts of 10 points) for DURATION at CONNECTIONS connections, while the
-# server's RSS is sampled every 5 s. Prints wrk's summary and the RSS samples.
+# server's RSS, indexed vectors and optimizer queue are sampled every 5 s.
+# Prints wrk's summary and the samples.
 # Usage: bench/load/run_mixed_load.sh [build-dir]   (needs wrk: apt-get install wrk)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,8 +21,16 @@ for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && br
   --state "$data/import.state" ../shared/data/siftsmall/base.fvecs >/dev/null
 echo "imported; RSS before load: $(awk '/VmRSS/ {print $2, $3}' /proc/$server/status)"
 
+# Next to RSS: the vectors held by segment indexes (overwritten ones included
+# until the vacuum rebuilds their segment) and the optimizer's queue.
+metric() {
+  curl -s "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m || index($1, m "{") == 1 {s += $2} END {print s + 0}'
+}
 (while kill -0 "$server" 2>/dev/null; do
-   echo "rss $(date +%T) $(awk '/VmRSS/ {print $2}' /proc/$server/status) kB"; sleep 5
+   echo "rss $(date +%T) $(awk '/VmRSS/ {print $2}' /proc/$server/status) kB" \
+        "indexed_vectors $(metric sextant_collection_indexed_vectors)" \
+        "optimizer_queue $(metric sextant_optimizer_queue)"
+   sleep 5
  done) > "$data/rss.log" &
 sampler=$!
 wrk -t2 -c"$connections" -d"$duration" --latency -s bench/load/mixed.lua "http://127.0.0.1:$port"

@@ -125,8 +125,13 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // The store's RocksDB sizes (for /metrics).
   StoreSizes GetStoreSizes() const;
 
-  // Called by the optimizer thread: indexes one frozen segment. Sets *more when
-  // another step is due.
+  // When the optimizer rebuilds a segment from its live points (vacuum):
+  // Qdrant's defaults, which collection info reports as
+  // optimizer_config.deleted_threshold and vacuum_min_vector_number.
+  static constexpr double kVacuumDeletedShare = 0.2;
+  static constexpr size_t kVacuumMinVectors = 1000;
+  // Called by the optimizer thread: indexes one frozen segment, or rebuilds one
+  // (changed index config, vacuum). Sets *more when another step is due.
   Status OptimizeStep(bool* more);
 
   // Writes a consistent copy of the collection as of now into `dir` (which
@@ -252,6 +257,10 @@ class Collection : public std::enable_shared_from_this<Collection> {
   void RotateGrowingSegmentIfFull();
   std::shared_ptr<Segment> NewGrowingSegment();
   std::vector<std::shared_ptr<Segment>> SegmentsSnapshot() const;
+  // Whether an indexed segment holds so many deleted (or overwritten) points
+  // that the optimizer should rebuild it from its live ones (collection_optimize.cc):
+  // at least kVacuumMinVectors of them, and kVacuumDeletedShare of the segment.
+  bool NeedsVacuum(const Segment& segment) const;
   // The filtered search of Query: one plan per segment (core/filter_planner.h).
   Status SearchFiltered(const std::vector<std::shared_ptr<Segment>>& segments, VectorView query,
                         const QueryOptions& options, const Bitmap& matching, const SearchParams& base,
@@ -293,6 +302,9 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // Every offset below this has its offset_info_ set (or was never live).
   std::atomic<Offset> applied_offset_end_{0};
   OffsetBitset deleted_;                  // tombstones by offset
+  // Deletes since the optimizer was last woken for them: overwrites wake it
+  // anyway (their new versions fill segments), deletes alone every so many.
+  std::atomic<size_t> deletes_since_wake_{0};
 
   // Payload indexes. schema_mu_ guards which indexes exist and are ready
   // (shared while a filter is resolved, exclusive for the moment an index is

@@ -2,6 +2,8 @@
 // the config says) of one frozen segment, either by extending the smallest indexed segment that still has room
 // (a copy: searches keep reading the original) or as a new segment, then swaps
 // it in atomically. Searches keep using the frozen flat copy until then.
+// An indexed segment whose points are mostly deleted or overwritten is rebuilt
+// from its live ones (vacuum), or overwrites would grow memory without end.
 //
 // The new index is saved to a segment file before the swap and the manifest is
 // rewritten after it (collection_recovery.cc), which lets the op log drop what
@@ -20,6 +22,15 @@
 
 namespace sextant {
 
+bool Collection::NeedsVacuum(const Segment& segment) const {
+  if (segment.state() != Segment::State::kIndexed) return false;
+  const size_t total = segment.index().size();
+  if (total < kVacuumMinVectors) return false;
+  size_t deleted = 0;
+  segment.index().ForEachOffset([&](Offset off) { deleted += deleted_.Test(off) ? 1 : 0; });
+  return deleted >= kVacuumMinVectors && double(deleted) >= kVacuumDeletedShare * double(total);
+}
+
 Status Collection::OptimizeStep(bool* more) {
   *more = false;
   std::lock_guard<std::mutex> lock(optimize_mu_);
@@ -29,7 +40,8 @@ Status Collection::OptimizeStep(bool* more) {
   const auto segments = SegmentsSnapshot();
   // Work, in order: a frozen segment waiting for its index; else an indexed
   // segment built otherwise than the config now says (after an update of
-  // hnsw_config, ivf_config or quantization_config), rebuilt from its vectors.
+  // hnsw_config, ivf_config or quantization_config), rebuilt from its vectors;
+  // else an indexed segment that needs a vacuum, rebuilt from its live vectors.
   std::shared_ptr<Segment> source;
   for (const auto& s : segments) {
     if (s->state() == Segment::State::kFrozen) {
@@ -44,6 +56,10 @@ Status Collection::OptimizeStep(bool* more) {
         source = s;
         break;
       }
+    }
+    for (const auto& s : segments) {
+      if (source) break;
+      if (NeedsVacuum(*s)) source = s;
     }
   }
   if (!source) return Status::OK();
@@ -132,6 +148,11 @@ Status Collection::OptimizeStep(bool* more) {
       *more |= s->state() == Segment::State::kFrozen ||
                (s->state() == Segment::State::kIndexed && !s->spec().BuildsSameAs(spec));
     }
+  }
+  // Outside the segments lock: counting tombstones walks whole segments.
+  for (const auto& s : SegmentsSnapshot()) {
+    if (*more) break;
+    *more = NeedsVacuum(*s);
   }
   indexing_cv_.notify_all();
   Status persisted = PersistManifest();

@@ -1,5 +1,7 @@
 #include "core/collection_worker.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "common/thread_priority.h"
@@ -22,9 +24,20 @@ CollectionWorker::~CollectionWorker() {
 void CollectionWorker::Schedule(std::weak_ptr<Collection> collection) {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // Once in line is enough: the step that serves it sees all its work. (One
+    // being worked on is queued again: its step may have looked already.)
+    if (QueuedLocked(collection)) return;
     queue_.push_back(std::move(collection));
   }
   cv_.notify_one();
+}
+
+// By owner, without lock(): a temporary owner could end up running a dropped
+// collection's destructor under mu_.
+bool CollectionWorker::QueuedLocked(const std::weak_ptr<Collection>& collection) const {
+  return std::any_of(queue_.begin(), queue_.end(), [&](const std::weak_ptr<Collection>& queued) {
+    return !queued.owner_before(collection) && !collection.owner_before(queued);
+  });
 }
 
 size_t CollectionWorker::QueueLength() const {
@@ -56,7 +69,7 @@ void CollectionWorker::Run(int nice) {
     }
     std::lock_guard<std::mutex> lock(mu_);
     --busy_;
-    if (more && !stop_) queue_.push_back(collection);
+    if (more && !stop_ && !QueuedLocked(collection)) queue_.push_back(collection);
   }
 }
 

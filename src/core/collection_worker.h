@@ -31,12 +31,14 @@ class CollectionWorker {
   CollectionWorker(const CollectionWorker&) = delete;
   CollectionWorker& operator=(const CollectionWorker&) = delete;
 
+  // Queues the collection unless it is already waiting.
   void Schedule(std::weak_ptr<Collection> collection);
   // Number of collections waiting or being worked on.
   size_t QueueLength() const;
 
  private:
   void Run(int nice);
+  bool QueuedLocked(const std::weak_ptr<Collection>& collection) const;  // REQUIRES: mu_ held
 
   const std::string name_;
   const Step step_;

@@ -115,6 +115,13 @@ Result<SeqNo> Collection::Commit(PendingWrite write, const std::function<Status(
 Status Collection::ApplyWrite(const PendingWrite& write) {
   RETURN_IF_ERROR(ApplyUpserts(write.upserts, write.offsets, write.seq));
   for (const PointId& id : write.deletes) ApplyDelete(id);
+  // Enough deletes may call for a vacuum, with no segment filling up to wake
+  // the optimizer (NeedsVacuum).
+  if (!write.deletes.empty() &&
+      deletes_since_wake_.fetch_add(write.deletes.size()) + write.deletes.size() >= kVacuumMinVectors) {
+    deletes_since_wake_.store(0);
+    Schedule();
+  }
   return Status::OK();
 }
 

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -30,6 +31,30 @@ std::vector<PointInput> Points(const std::vector<float>& data, size_t dim, uint6
   return points;
 }
 
+// Recall@10 of 50 random queries against exact search over `data` (ids 0..n-1,
+// Euclid), counted by distance.
+double RecallAtTen(const Collection& c, const std::vector<float>& data, size_t dim, uint64_t seed) {
+  const size_t n = data.size() / dim;
+  FlatIndex oracle(dim, Metric::kEuclid);
+  std::vector<Offset> offsets(n);
+  for (size_t i = 0; i < n; ++i) offsets[i] = static_cast<Offset>(i);
+  REQUIRE(oracle.Add(offsets, MatrixView(data.data(), n, dim)).ok());
+  auto queries = testing::RandomVectors(50, dim, seed);
+  size_t hits = 0;
+  for (size_t q = 0; q < 50; ++q) {
+    QueryOptions o;
+    o.vector.assign(queries.begin() + q * dim, queries.begin() + (q + 1) * dim);
+    o.limit = 10;
+    auto got = c.Query(o);
+    auto truth = oracle.Search(o.vector, SearchParams{.k = 10});
+    REQUIRE(got.ok());
+    REQUIRE(got->size() == 10);
+    const float bound = std::sqrt(truth->back().distance) + 1e-4f;
+    for (const auto& p : *got) hits += p.score <= bound;
+  }
+  return double(hits) / 500.0;
+}
+
 }  // namespace
 
 TEST_CASE("A collection indexes segments in the background and searches all of them", "[core]") {
@@ -51,24 +76,73 @@ TEST_CASE("A collection indexes segments in the background and searches all of t
   CHECK(info.indexed_vectors_count > 0);
   CHECK(info.status == CollectionInfo::Status::kGreen);
 
-  FlatIndex oracle(dim, Metric::kEuclid);
-  std::vector<Offset> offsets(n);
-  for (size_t i = 0; i < n; ++i) offsets[i] = static_cast<Offset>(i);
-  REQUIRE(oracle.Add(offsets, MatrixView(data.data(), n, dim)).ok());
-  auto queries = testing::RandomVectors(50, dim, 22);
-  size_t hits = 0;
-  for (size_t q = 0; q < 50; ++q) {
-    QueryOptions o;
-    o.vector.assign(queries.begin() + q * dim, queries.begin() + (q + 1) * dim);
-    o.limit = 10;
-    auto got = c->Query(o);
-    auto truth = oracle.Search(o.vector, SearchParams{.k = 10});
-    REQUIRE(got.ok());
-    REQUIRE(got->size() == 10);
-    const float bound = std::sqrt(truth->back().distance) + 1e-4f;
-    for (const auto& p : *got) hits += p.score <= bound;
+  CHECK(RecallAtTen(*c, data, dim, 22) >= 0.95);
+}
+
+TEST_CASE("Overwrites do not grow the index without end: mostly-deleted segments are vacuumed", "[core]") {
+  testing::TempDir dir;
+  auto db = Database::Open(DatabaseOptions{.data_dir = dir.path(), .build_threads = 2});
+  REQUIRE(db.ok());
+  const size_t dim = 16, n = 4000, rounds = 6;
+  // 100 KB seals every 1600 points; every round overwrites all n points.
+  REQUIRE((*db)->CreateCollection("c", SmallConfig(dim, Metric::kEuclid, 100)).ok());
+  auto c = *(*db)->GetCollection("c");
+  std::vector<float> data;
+  for (size_t round = 0; round < rounds; ++round) {
+    data = testing::RandomVectors(n, dim, 100 + round);
+    for (size_t b = 0; b < n; b += 1000) {
+      std::vector<float> part(data.begin() + b * dim, data.begin() + (b + 1000) * dim);
+      REQUIRE(c->Upsert(Points(part, dim, b)).ok());
+    }
+    c->TEST_WaitForIndexing();
   }
-  CHECK(double(hits) / 500.0 >= 0.95);
+  // Without a vacuum the indexed segments would hold all rounds * n vectors.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (c->Info().indexed_vectors_count > 2 * n && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const CollectionInfo info = c->Info();
+  CHECK(info.points_count == n);
+  CHECK(info.indexed_vectors_count <= 2 * n);
+
+  // Searches see the last round's vectors only.
+  CHECK(RecallAtTen(*c, data, dim, 23) >= 0.95);
+}
+
+TEST_CASE("Deletes alone, with no later writes, wake the vacuum", "[core]") {
+  testing::TempDir dir;
+  auto db = Database::Open(DatabaseOptions{.data_dir = dir.path(), .build_threads = 2});
+  REQUIRE(db.ok());
+  const size_t dim = 16, n = 4000;
+  REQUIRE((*db)->CreateCollection("c", SmallConfig(dim, Metric::kEuclid, 100)).ok());
+  auto c = *(*db)->GetCollection("c");
+  const std::vector<float> data = testing::RandomVectors(n, dim, 7);
+  REQUIRE(c->Upsert(Points(data, dim, 0)).ok());
+  c->TEST_WaitForIndexing();
+  const size_t indexed_before = c->Info().indexed_vectors_count;
+  REQUIRE(indexed_before >= 3000);  // two sealed segments of 1600 points
+
+  // Delete ids 0..2999 in batches; nothing else is written afterwards.
+  for (uint64_t b = 0; b < 3000; b += 500) {
+    std::vector<PointId> ids;
+    for (uint64_t id = b; id < b + 500; ++id) ids.push_back(PointId::Num(id));
+    REQUIRE(c->Delete(ids).ok());
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (c->Info().indexed_vectors_count >= indexed_before && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const CollectionInfo info = c->Info();
+  CHECK(info.points_count == 1000);
+  CHECK(info.indexed_vectors_count <= indexed_before - 3000 + 100);
+
+  QueryOptions o;
+  o.vector.assign(data.begin(), data.begin() + dim);  // point 0, deleted
+  o.limit = 50;
+  auto hits = c->Query(o);
+  REQUIRE(hits.ok());
+  REQUIRE(hits->size() == 50);
+  for (const auto& h : *hits) CHECK(h.id.num() >= 3000);
 }
 
 TEST_CASE("Updates and deletes are never returned in their old form", "[core]") {
