@@ -13,6 +13,7 @@
 #include "cli/logging.h"
 #include "cli/serve_settings.h"
 #include "cli/snapshot_command.h"
+#include "common/malloc_arenas.h"
 #include "core/database.h"
 
 namespace {
@@ -30,6 +31,9 @@ int Serve(const sextant::cli::ServeSettings& settings) {
   }
   const size_t threads =
       settings.threads != 0 ? settings.threads : std::max(1u, std::thread::hardware_concurrency());
+  if (auto error = sextant::LimitMallocArenas(std::max<size_t>(2, threads)); !error.empty()) {
+    spdlog::warn("{}", error);
+  }
   sextant::DatabaseOptions db_options;
   db_options.data_dir = settings.data_dir;
   db_options.build_threads = threads;

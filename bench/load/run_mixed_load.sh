@@ -2,7 +2,8 @@
 # The issue-8 load run: a fresh server on loopback, siftsmall's 10,000 base
 # vectors imported, then wrk with bench/load/mixed.lua (80% search, 20% durable
 # upserts of 10 points) for DURATION at CONNECTIONS connections, while the
-# server's RSS, indexed vectors and optimizer queue are sampled every 5 s.
+# server's RSS, indexed vectors, optimizer queue and RocksDB sizes are sampled
+# every 5 s.
 # Prints wrk's summary and the samples.
 # Usage: bench/load/run_mixed_load.sh [build-dir]   (needs wrk: apt-get install wrk)
 set -euo pipefail
@@ -22,14 +23,17 @@ for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && br
 echo "imported; RSS before load: $(awk '/VmRSS/ {print $2, $3}' /proc/$server/status)"
 
 # Next to RSS: the vectors held by segment indexes (overwritten ones included
-# until the vacuum rebuilds their segment) and the optimizer's queue.
+# until the vacuum rebuilds their segment), the optimizer's queue and RocksDB's
+# memtables (which grow up to their write buffer size, then flush) and SST files.
 metric() {
   curl -s "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m || index($1, m "{") == 1 {s += $2} END {print s + 0}'
 }
 (while kill -0 "$server" 2>/dev/null; do
    echo "rss $(date +%T) $(awk '/VmRSS/ {print $2}' /proc/$server/status) kB" \
         "indexed_vectors $(metric sextant_collection_indexed_vectors)" \
-        "optimizer_queue $(metric sextant_optimizer_queue)"
+        "optimizer_queue $(metric sextant_optimizer_queue)" \
+        "memtable_kB $(( $(metric sextant_rocksdb_memtable_bytes) / 1024 ))" \
+        "sst_kB $(( $(metric sextant_rocksdb_sst_bytes) / 1024 ))"
    sleep 5
  done) > "$data/rss.log" &
 sampler=$!

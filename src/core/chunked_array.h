@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "common/types.h"
@@ -39,10 +40,25 @@ class ChunkedArray {
     }
     chunk[offset & (kChunkSize - 1)] = value;
   }
-  // REQUIRES: Set(offset) happened-before this call.
-  const T& Get(Offset offset) const {
-    return chunks_[offset >> kChunkBits].load(std::memory_order_acquire)[offset & (kChunkSize - 1)];
+  // A copy of the entry, or nullopt when its chunk was never allocated or has
+  // been unlinked (Unlink). REQUIRES: the caller holds a pin of the ReadEpochs
+  // that chunks are retired through (core/read_epochs.h), if any.
+  std::optional<T> TryGet(Offset offset) const {
+    const T* chunk = chunks_[offset >> kChunkBits].load(std::memory_order_acquire);
+    if (chunk == nullptr) return std::nullopt;
+    return chunk[offset & (kChunkSize - 1)];
   }
+
+  // Chunks allocated now (a walk over the directory: for tests and stats).
+  size_t AllocatedChunks() const {
+    size_t n = 0;
+    for (const auto& c : chunks_) n += c.load(std::memory_order_relaxed) != nullptr;
+    return n;
+  }
+
+  // Detaches a chunk none of whose entries will be set or wanted again; the
+  // caller frees it (delete[]) once no reader can still be reading it.
+  T* Unlink(size_t chunk) { return chunks_[chunk].exchange(nullptr, std::memory_order_acq_rel); }
 
  private:
   std::vector<std::atomic<T*>> chunks_;
@@ -61,8 +77,8 @@ class OffsetBitset {
   OffsetBitset(const OffsetBitset&) = delete;
   OffsetBitset& operator=(const OffsetBitset&) = delete;
 
-  // REQUIRES: a single writer at a time.
-  void Set(Offset offset) {
+  // REQUIRES: a single writer at a time. Returns whether the bit was clear.
+  bool Set(Offset offset) {
     const size_t word = offset / 64;
     auto& slot = chunks_[word / kWordsPerChunk];
     std::atomic<uint64_t>* chunk = slot.load(std::memory_order_relaxed);
@@ -70,7 +86,8 @@ class OffsetBitset {
       chunk = new std::atomic<uint64_t>[kWordsPerChunk]();
       slot.store(chunk, std::memory_order_release);
     }
-    chunk[word % kWordsPerChunk].fetch_or(uint64_t{1} << (offset % 64), std::memory_order_relaxed);
+    const uint64_t bit = uint64_t{1} << (offset % 64);
+    return (chunk[word % kWordsPerChunk].fetch_or(bit, std::memory_order_relaxed) & bit) == 0;
   }
   bool Test(Offset offset) const {
     const size_t word = offset / 64;

@@ -30,6 +30,7 @@
 #include "core/filter.h"
 #include "core/payload_index.h"
 #include "core/point_types.h"
+#include "core/read_epochs.h"
 #include "core/drift/drift_monitor.h"
 #include "core/segment.h"
 
@@ -167,6 +168,8 @@ class Collection : public std::enable_shared_from_this<Collection> {
 
   // Test hook: blocks until no frozen segment is waiting to be indexed.
   void TEST_WaitForIndexing() const;
+  // Chunks of the per-offset id table allocated now (dead ones are freed).
+  size_t TEST_OffsetTableChunks() const { return offset_info_.AllocatedChunks(); }
   // Test hook: replays the op log from `from` again (as the open did); must
   // change nothing.
   Status TEST_ReplayOpLog(SeqNo from);
@@ -254,6 +257,9 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // REQUIRES: apply_mu_ held; offsets above every offset already appended.
   Status AppendToGrowing(std::span<const Offset> offsets, MatrixView rows, SeqNo first_seq, SeqNo last_seq);
   void ApplyDelete(const PointId& id);
+  // Tombstones an offset; retires its offset_info_ chunk once all of the
+  // chunk's offsets are dead. REQUIRES: ids_mu_ held exclusively.
+  void MarkDeadLocked(Offset offset);
   void RotateGrowingSegmentIfFull();
   std::shared_ptr<Segment> NewGrowingSegment();
   std::vector<std::shared_ptr<Segment>> SegmentsSnapshot() const;
@@ -261,6 +267,8 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // that the optimizer should rebuild it from its live ones (collection_optimize.cc):
   // at least kVacuumMinVectors of them, and kVacuumDeletedShare of the segment.
   bool NeedsVacuum(const Segment& segment) const;
+  // Appends the segment's live points, in offset order, and their vectors.
+  void LiveVectors(const Segment& segment, std::vector<Offset>* offsets, std::vector<float>* rows) const;
   // The filtered search of Query: one plan per segment (core/filter_planner.h).
   Status SearchFiltered(const std::vector<std::shared_ptr<Segment>>& segments, VectorView query,
                         const QueryOptions& options, const Bitmap& matching, const SearchParams& base,
@@ -298,7 +306,14 @@ class Collection : public std::enable_shared_from_this<Collection> {
   mutable std::shared_mutex ids_mu_;
   std::map<PointId, Offset> id_to_offset_;  // GUARDED_BY(ids_mu_); ordered for scroll
 
-  ChunkedArray<OffsetInfo> offset_info_;  // written by the writer before publication
+  // Written by the writer before publication. A chunk whose offsets are all
+  // dead is unlinked and freed through read_epochs_ (MarkDeadLocked): every
+  // write takes a new offset, so without that the table would grow by 32 bytes
+  // a write, overwrites included, for as long as the server runs. Readers
+  // hold a read_epochs_ pin while they look entries up and skip missing ones.
+  ChunkedArray<OffsetInfo> offset_info_;
+  ReadEpochs read_epochs_;
+  std::vector<uint32_t> dead_in_chunk_;  // GUARDED_BY(ids_mu_); tombstones per offset_info_ chunk
   // Every offset below this has its offset_info_ set (or was never live).
   std::atomic<Offset> applied_offset_end_{0};
   OffsetBitset deleted_;                  // tombstones by offset

@@ -373,6 +373,7 @@ Result<size_t> Collection::Count(const Filter& filter) const {
 }
 
 Result<std::vector<PointId>> Collection::MatchingIds(const Filter& filter) const {
+  const ReadEpochs::Pin pin = read_epochs_.Enter();
   std::unordered_map<Offset, PointId> scan_ids;
   ASSIGN_OR_RETURN(Bitmap matching, ResolveFilterImpl(filter, true, &scan_ids));
   std::unordered_set<PointId, PointIdHash> unique;
@@ -380,9 +381,16 @@ Result<std::vector<PointId>> Collection::MatchingIds(const Filter& filter) const
   for (Offset o : matching) {
     // Offsets from a scan may be of writes not applied yet: their id comes
     // from the scan. Others are live, hence applied, with offset_info_ set.
+    // Missing: every offset of its chunk is dead, this version included, so
+    // the id's current version is a later write than this filter's.
     auto it = scan_ids.find(o);
-    const PointId& id = it != scan_ids.end() ? it->second : offset_info_.Get(o).id;
-    if (unique.insert(id).second) ids.push_back(id);
+    std::optional<PointId> id;
+    if (it != scan_ids.end()) {
+      id = it->second;
+    } else if (auto info = offset_info_.TryGet(o)) {
+      id = info->id;
+    }
+    if (id && unique.insert(*id).second) ids.push_back(*id);
   }
   std::sort(ids.begin(), ids.end());
   return ids;

@@ -31,6 +31,20 @@ bool Collection::NeedsVacuum(const Segment& segment) const {
   return deleted >= kVacuumMinVectors && double(deleted) >= kVacuumDeletedShare * double(total);
 }
 
+void Collection::LiveVectors(const Segment& segment, std::vector<Offset>* offsets,
+                             std::vector<float>* rows) const {
+  const size_t first = offsets->size();
+  segment.index().ForEachOffset([&](Offset off) {
+    if (!deleted_.Test(off)) offsets->push_back(off);
+  });
+  std::sort(offsets->begin() + first, offsets->end());
+  rows->reserve(rows->size() + (offsets->size() - first) * config_.dim);
+  for (size_t i = first; i < offsets->size(); ++i) {
+    const float* v = segment.index().Vector((*offsets)[i]);
+    rows->insert(rows->end(), v, v + config_.dim);
+  }
+}
+
 Status Collection::OptimizeStep(bool* more) {
   *more = false;
   std::lock_guard<std::mutex> lock(optimize_mu_);
@@ -78,15 +92,7 @@ Status Collection::OptimizeStep(bool* more) {
       rows.insert(rows.end(), flat.Row(r), flat.Row(r) + config_.dim);
     }
   } else {
-    source->index().ForEachOffset([&](Offset off) {
-      if (!deleted_.Test(off)) offsets.push_back(off);
-    });
-    std::sort(offsets.begin(), offsets.end());
-    rows.reserve(offsets.size() * config_.dim);
-    for (Offset off : offsets) {
-      const float* v = source->index().Vector(off);
-      rows.insert(rows.end(), v, v + config_.dim);
-    }
+    LiveVectors(*source, &offsets, &rows);
   }
 
   // A frozen segment extends the smallest indexed segment built the same way
@@ -101,9 +107,24 @@ Status Collection::OptimizeStep(bool* more) {
     if (!target || s->index().size() < target->index().size()) target = s;
   }
 
+  // A target that needs a vacuum is merged instead: one new index of its live
+  // points and the frozen segment's. Extending it would keep its dead points,
+  // and under steady overwrites the optimizer may seldom be idle enough to
+  // vacuum it on its own.
+  const bool merge = target && NeedsVacuum(*target);
+  if (merge) {
+    std::vector<Offset> merged_offsets;
+    std::vector<float> merged_rows;
+    LiveVectors(*target, &merged_offsets, &merged_rows);
+    merged_offsets.insert(merged_offsets.end(), offsets.begin(), offsets.end());
+    merged_rows.insert(merged_rows.end(), rows.begin(), rows.end());
+    offsets = std::move(merged_offsets);
+    rows = std::move(merged_rows);
+  }
+
   std::unique_ptr<Index> index;
   if (!offsets.empty()) {
-    if (target) {
+    if (target && !merge) {
       ASSIGN_OR_RETURN(index, target->index().CloneWithCapacity(target->index().size() + offsets.size()));
     } else {
       ASSIGN_OR_RETURN(index, MakeIndex(spec, config_.dim, config_.metric, offsets.size()));
@@ -162,7 +183,8 @@ Status Collection::OptimizeStep(bool* more) {
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::info("collection {}: {} {} vectors ({}){} in {:.2f}s", name_, rebuild ? "rebuilt" : "indexed",
-               offsets.size(), IndexKindName(config.index), target ? ", extending a segment" : "", secs);
+               offsets.size(), IndexKindName(config.index),
+               merge ? ", merged with a vacuumed segment" : target ? ", extending a segment" : "", secs);
   return Status::OK();
 }
 

@@ -57,6 +57,7 @@ Status Collection::Materialize(ScoredPoint* point, bool with_payload, bool with_
 }
 
 Result<std::vector<ScoredPoint>> Collection::Query(const QueryOptions& options) const {
+  const ReadEpochs::Pin pin = read_epochs_.Enter();  // for offset_info_
   std::vector<float> query = options.vector;
   RETURN_IF_ERROR(CheckVector(query, config_.dim));
   if (config_.metric == Metric::kCosine) NormalizeInPlace(query);
@@ -105,9 +106,10 @@ Result<std::vector<ScoredPoint>> Collection::Query(const QueryOptions& options) 
   std::unordered_set<PointId, PointIdHash> seen;
   for (const Hit& h : hits) {
     if (unique.size() >= wanted) break;
-    const PointId& id = offset_info_.Get(h.offset).id;
-    if (options.exclude && id == *options.exclude) continue;  // an older version of it, mid-update
-    if (seen.insert(id).second) unique.push_back(h);
+    const auto info = offset_info_.TryGet(h.offset);
+    if (!info) continue;  // deleted since the search, with the rest of its chunk
+    if (options.exclude && info->id == *options.exclude) continue;  // an older version of it, mid-update
+    if (seen.insert(info->id).second) unique.push_back(h);
   }
 
   if (options.mmr) {
@@ -136,9 +138,10 @@ Result<std::vector<ScoredPoint>> Collection::Query(const QueryOptions& options) 
   out.reserve(unique.size());
   for (const Hit& h : unique) {
     ScoredPoint p;
-    const OffsetInfo& info = offset_info_.Get(h.offset);
-    p.id = info.id;
-    p.version = info.version;
+    const auto info = offset_info_.TryGet(h.offset);
+    if (!info) continue;  // deleted meanwhile
+    p.id = info->id;
+    p.version = info->version;
     p.score = ScoreFromDistance(config_.metric, h.distance);
     if (options.score_threshold) {
       const bool passes = HigherIsCloser(config_.metric) ? p.score >= *options.score_threshold
@@ -239,9 +242,11 @@ Result<ScrollPage> Collection::Scroll(std::optional<PointId> from, size_t limit,
   ScrollPage page;
   if (matching && matching->cardinality() * 8 < Count()) {
     // Few matches: their ids, sorted, rather than a walk over the whole id map.
+    const ReadEpochs::Pin pin = read_epochs_.Enter();  // for offset_info_
     for (Offset o : *matching) {
-      const PointId& id = offset_info_.Get(o).id;
-      if (!from || !(id < *from)) ids.push_back(id);
+      const auto info = offset_info_.TryGet(o);
+      if (!info) continue;  // deleted since the filter was resolved
+      if (!from || !(info->id < *from)) ids.push_back(info->id);
     }
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());

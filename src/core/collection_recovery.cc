@@ -113,8 +113,11 @@ Status Collection::Recover() {
       return Status::OK();
     }));
   }
-  for (Offset o = 0; o < next_offset_; ++o) {
-    if (!live[o]) deleted_.Set(o);
+  {
+    std::unique_lock<std::shared_mutex> lock(ids_mu_);
+    for (Offset o = 0; o < next_offset_; ++o) {
+      if (!live[o]) MarkDeadLocked(o);
+    }
   }
   {
     std::unique_lock<std::shared_mutex> lock(payload_mu_);

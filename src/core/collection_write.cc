@@ -165,7 +165,7 @@ Status Collection::ApplyUpserts(std::span<const PointInput> points, std::span<co
   for (size_t i = 0; i < points.size(); ++i) {
     auto [it, inserted] = id_to_offset_.try_emplace(points[i].id, offsets[i]);
     if (!inserted) {
-      deleted_.Set(it->second);
+      MarkDeadLocked(it->second);
       live_.remove(it->second);
       it->second = offsets[i];
     }
@@ -203,9 +203,22 @@ void Collection::ApplyDelete(const PointId& id) {
   std::unique_lock<std::shared_mutex> lock(ids_mu_);
   auto it = id_to_offset_.find(id);
   if (it == id_to_offset_.end()) return;
-  deleted_.Set(it->second);
+  MarkDeadLocked(it->second);
   live_.remove(it->second);
   id_to_offset_.erase(it);
+}
+
+void Collection::MarkDeadLocked(Offset offset) {
+  if (!deleted_.Set(offset)) return;
+  using Chunks = ChunkedArray<OffsetInfo>;
+  const size_t chunk = offset >> Chunks::kChunkBits;
+  if (dead_in_chunk_.size() <= chunk) dead_in_chunk_.resize(chunk + 1, 0);
+  if (++dead_in_chunk_[chunk] < Chunks::kChunkSize) return;
+  // No search can return these offsets any more (they are tombstoned), so
+  // readers that pin after this never look them up; earlier ones may.
+  if (OffsetInfo* entries = offset_info_.Unlink(chunk)) {
+    read_epochs_.Retire([entries] { delete[] entries; });
+  }
 }
 
 void Collection::RotateGrowingSegmentIfFull() {
