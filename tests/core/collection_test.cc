@@ -149,7 +149,7 @@ TEST_CASE("Deletes alone, with no later writes, wake the vacuum", "[core]") {
   for (const auto& h : *hits) CHECK(h.id.num() >= 3000);
 }
 
-TEST_CASE("Overwrites free the id table's dead chunks, while searches go on", "[core]") {
+TEST_CASE("Overwrites free the id table's dead chunks, while searches go on", "[core][concurrency]") {
   testing::TempDir dir;
   auto db = Database::Open(DatabaseOptions{.data_dir = dir.path(), .build_threads = 1});
   REQUIRE(db.ok());

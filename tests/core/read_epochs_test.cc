@@ -66,7 +66,7 @@ TEST_CASE("ChunkedArray: unlinked chunks read as missing; OffsetBitset::Set says
   CHECK(bits.Test(9));
 }
 
-TEST_CASE("ReadEpochs under concurrent readers: nothing is freed while a reader may still read it", "[core]") {
+TEST_CASE("ReadEpochs under concurrent readers: nothing is freed while a reader may still read it", "[core][concurrency]") {
   // Readers read a published block under a pin; the writer unlinks and retires
   // blocks as fast as it can. A release poisons its block before freeing it,
   // so a reader that saw poison read memory that was already released.
