@@ -267,6 +267,11 @@ class Collection : public std::enable_shared_from_this<Collection> {
   // that the optimizer should rebuild it from its live ones (collection_optimize.cc):
   // at least kVacuumMinVectors of them, and kVacuumDeletedShare of the segment.
   bool NeedsVacuum(const Segment& segment) const;
+  // The segment the optimizer's next step (re)builds, or nullptr when none is due
+  // (collection_optimize.cc has the order). OptimizeStep picks its work and
+  // decides whether another step is due with it.
+  std::shared_ptr<Segment> NextToOptimize(const std::vector<std::shared_ptr<Segment>>& segments,
+                                          const IndexSpec& spec) const;
   // Appends the segment's live points, in offset order, and their vectors.
   void LiveVectors(const Segment& segment, std::vector<Offset>* offsets, std::vector<float>* rows) const;
   // The filtered search of Query: one plan per segment (core/filter_planner.h).

@@ -45,6 +45,24 @@ void Collection::LiveVectors(const Segment& segment, std::vector<Offset>* offset
   }
 }
 
+// Work, in order: a frozen segment waiting for its index; else an indexed
+// segment built otherwise than the config now says (after an update of
+// hnsw_config, ivf_config or quantization_config), rebuilt from its vectors;
+// else an indexed segment that needs a vacuum, rebuilt from its live vectors.
+std::shared_ptr<Segment> Collection::NextToOptimize(const std::vector<std::shared_ptr<Segment>>& segments,
+                                                    const IndexSpec& spec) const {
+  for (const auto& s : segments) {
+    if (s->state() == Segment::State::kFrozen) return s;
+  }
+  for (const auto& s : segments) {
+    if (s->state() == Segment::State::kIndexed && !s->spec().BuildsSameAs(spec)) return s;
+  }
+  for (const auto& s : segments) {
+    if (NeedsVacuum(*s)) return s;
+  }
+  return nullptr;
+}
+
 Status Collection::OptimizeStep(bool* more) {
   *more = false;
   std::lock_guard<std::mutex> lock(optimize_mu_);
@@ -52,31 +70,9 @@ Status Collection::OptimizeStep(bool* more) {
   const CollectionConfig config = this->config();
   const IndexSpec spec = SegmentIndexSpec(config, env_.build_threads);
   const auto segments = SegmentsSnapshot();
-  // Work, in order: a frozen segment waiting for its index; else an indexed
-  // segment built otherwise than the config now says (after an update of
-  // hnsw_config, ivf_config or quantization_config), rebuilt from its vectors;
-  // else an indexed segment that needs a vacuum, rebuilt from its live vectors.
-  std::shared_ptr<Segment> source;
-  for (const auto& s : segments) {
-    if (s->state() == Segment::State::kFrozen) {
-      source = s;
-      break;
-    }
-  }
-  const bool rebuild = !source;
-  if (rebuild) {
-    for (const auto& s : segments) {
-      if (s->state() == Segment::State::kIndexed && !s->spec().BuildsSameAs(spec)) {
-        source = s;
-        break;
-      }
-    }
-    for (const auto& s : segments) {
-      if (source) break;
-      if (NeedsVacuum(*s)) source = s;
-    }
-  }
+  const std::shared_ptr<Segment> source = NextToOptimize(segments, spec);
   if (!source) return Status::OK();
+  const bool rebuild = source->state() != Segment::State::kFrozen;
   const auto start = std::chrono::steady_clock::now();
 
   // The live vectors of the source, in offset order.
@@ -165,16 +161,9 @@ Status Collection::OptimizeStep(bool* more) {
     }
     if (sealed) next.insert(next.begin(), sealed);
     segments_ = std::move(next);
-    for (const auto& s : segments_) {
-      *more |= s->state() == Segment::State::kFrozen ||
-               (s->state() == Segment::State::kIndexed && !s->spec().BuildsSameAs(spec));
-    }
   }
   // Outside the segments lock: counting tombstones walks whole segments.
-  for (const auto& s : SegmentsSnapshot()) {
-    if (*more) break;
-    *more = NeedsVacuum(*s);
-  }
+  *more = NextToOptimize(SegmentsSnapshot(), spec) != nullptr;
   indexing_cv_.notify_all();
   Status persisted = PersistManifest();
   if (!persisted.ok()) {
